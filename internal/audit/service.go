@@ -1,0 +1,148 @@
+package audit
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"time"
+
+	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/identity"
+)
+
+// Filter selects audit events; zero fields select everything.
+type Filter struct {
+	EntityType string
+	EntityID   string
+	Actor      string
+	Action     string
+	Since      *time.Time
+	Until      *time.Time
+	// AfterID is the keyset cursor: events with a larger id.
+	AfterID int64
+	Limit   int
+}
+
+// Page is one page of events in id order.
+type Page struct {
+	Items      []Event
+	NextCursor string
+}
+
+// Store is what the audit capability needs from storage.
+type Store interface {
+	// AppendStandalone records e in a transaction of its own: for refusals
+	// and failures whose own transaction is rolled back.
+	AppendStandalone(ctx context.Context, e *Event) error
+	FindAuditEvents(ctx context.Context, f Filter) ([]Event, error)
+	// WalkChain feeds every link in sequence order, then the events that
+	// have no seal, to v.
+	WalkChain(ctx context.Context, v *Verifier) error
+}
+
+// Service answers auditors' questions and records refusals.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns the audit service.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// MaxPageSize caps one page of events.
+const MaxPageSize = 500
+
+// readers may read the trail.
+var readers = []identity.Role{identity.Auditor, identity.Admin}
+
+// Require returns nil when actor holds one of roles; otherwise it records
+// the refusal (in a transaction of its own, so that it survives the
+// refused use case) and returns Forbidden.
+func (s *Service) Require(ctx context.Context, actor identity.Actor, action, entityType, entityID string, roles ...identity.Role) error {
+	if actor.Has(roles...) {
+		return nil
+	}
+	return s.Deny(ctx, actor, action, entityType, entityID,
+		errs.E(errs.Forbidden, "this action needs one of the roles %v", roles))
+}
+
+// Deny records that actor was refused action for reason and returns reason.
+func (s *Service) Deny(ctx context.Context, actor identity.Actor, action, entityType, entityID string, reason error) error {
+	e := New(ctx, s.now(), Record{
+		Actor: actor, Action: action, Outcome: Denied,
+		EntityType: entityType, EntityID: entityID, Reason: reason.Error(),
+	})
+	if err := s.store.AppendStandalone(ctx, e); err != nil {
+		return err
+	}
+	return reason
+}
+
+// Record appends one event in a transaction of its own; for attempts that
+// change nothing else, such as a failed login.
+func (s *Service) Record(ctx context.Context, r Record) error {
+	return s.store.AppendStandalone(ctx, New(ctx, s.now(), r))
+}
+
+// List returns events matching f, for auditors and admins.
+func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (Page, error) {
+	if err := s.Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
+		return Page{}, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxPageSize {
+		return Page{}, errs.Field("limit", "must be at most "+strconv.Itoa(MaxPageSize))
+	}
+	want := f.Limit
+	f.Limit++
+	items, err := s.store.FindAuditEvents(ctx, f)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Items: items}
+	if len(items) > want {
+		p.Items = items[:want]
+		p.NextCursor = EncodeCursor(p.Items[want-1].ID)
+	}
+	return p, nil
+}
+
+// Verify walks the whole chain, for auditors and admins.
+func (s *Service) Verify(ctx context.Context, actor identity.Actor) (Report, error) {
+	if err := s.Require(ctx, actor, "audit.verify", "audit", "", readers...); err != nil {
+		return Report{}, err
+	}
+	return VerifyStore(ctx, s.store)
+}
+
+// VerifyStore walks the chain in store; the CLI calls it directly.
+func VerifyStore(ctx context.Context, store Store) (Report, error) {
+	v := NewVerifier()
+	if err := store.WalkChain(ctx, v); err != nil {
+		return Report{}, err
+	}
+	return v.Report(), nil
+}
+
+// EncodeCursor makes an opaque keyset cursor from an id.
+func EncodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
+
+// DecodeCursor reverses EncodeCursor; field names the parameter in errors.
+func DecodeCursor(field, c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, perr := strconv.ParseInt(string(b), 10, 64); perr == nil && id >= 0 {
+			return id, nil
+		}
+	}
+	return 0, errs.Field(field, "not a cursor returned by this list")
+}

@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/changeboard/changeboard/internal/audit"
+	"github.com/changeboard/changeboard/internal/config"
+)
+
+type auditRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	OccurredAt  time.Time
+	ActorID     string
+	ActorRole   string
+	Action      string
+	Outcome     string
+	EntityType  string
+	EntityID    string
+	BeforeJSON  string `gorm:"column:before_json"`
+	AfterJSON   string `gorm:"column:after_json"`
+	Reason      string
+	RequestID   string
+	SourceIP    string `gorm:"column:source_ip"`
+	ContentHash string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+// auditView is an event joined with its seal, if it has one yet.
+type auditView struct {
+	auditRow
+	Seq      sql.NullInt64
+	PrevHash sql.NullString
+	Hash     sql.NullString
+}
+
+func (r auditRow) event() audit.Event {
+	return audit.Event{ID: r.ID, OccurredAt: r.OccurredAt.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
+		Action: r.Action, Outcome: audit.Outcome(r.Outcome), EntityType: r.EntityType, EntityID: r.EntityID,
+		Before: r.BeforeJSON, After: r.AfterJSON, Reason: r.Reason, RequestID: r.RequestID,
+		SourceIP: r.SourceIP, ContentHash: r.ContentHash}
+}
+
+func (v auditView) event() audit.Event {
+	e := v.auditRow.event()
+	e.Seq, e.PrevHash, e.Hash = v.Seq.Int64, v.PrevHash.String, v.Hash.String
+	return e
+}
+
+type sealRow struct {
+	Seq      int64 `gorm:"primaryKey;autoIncrement:false"`
+	EventID  int64
+	PrevHash string
+	Hash     string
+	SealedAt time.Time
+}
+
+func (sealRow) TableName() string { return "audit_seals" }
+
+// Advisory lock keys are per schema, so that test schemas sharing one
+// database do not wait on each other.
+const (
+	auditLockKey = "hashtext('changeboard.audit.' || current_schema())"
+	sealLockKey  = "hashtext('changeboard.seal.' || current_schema())"
+)
+
+// AppendAudit implements audit.Appender. On PostgreSQL the transaction
+// first takes the audit lock in shared mode: writers never wait on each
+// other, only (briefly) on the sealer's horizon barrier.
+func (tx *Tx) AppendAudit(ctx context.Context, e *audit.Event) error {
+	if tx.db.dialect == config.Postgres && !tx.auditLocked {
+		if err := tx.g.Exec("SELECT pg_advisory_xact_lock_shared(" + auditLockKey + ")").Error; err != nil {
+			return translate(err, "audit lock")
+		}
+		tx.auditLocked = true
+	}
+	r := auditRow{OccurredAt: e.OccurredAt.UTC(), ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
+		Outcome: string(e.Outcome), EntityType: e.EntityType, EntityID: e.EntityID, BeforeJSON: e.Before,
+		AfterJSON: e.After, Reason: e.Reason, RequestID: e.RequestID, SourceIP: e.SourceIP, ContentHash: e.ContentHash}
+	if err := tx.g.Create(&r).Error; err != nil {
+		return translate(err, "audit event")
+	}
+	e.ID = r.ID
+	return nil
+}
+
+// AppendStandalone implements audit.Store.
+func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendAudit(ctx, e) })
+}
+
+// FindAuditEvents implements audit.Store.
+func (db *DB) FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
+	q := db.gorm.WithContext(ctx).Table("audit_events AS e").
+		Select("e.*, s.seq, s.prev_hash, s.hash").
+		Joins("LEFT JOIN audit_seals s ON s.event_id = e.id").
+		Where("e.id > ?", f.AfterID)
+	for col, v := range map[string]string{"e.entity_type": f.EntityType, "e.entity_id": f.EntityID,
+		"e.actor_id": f.Actor, "e.action": f.Action} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	if f.Since != nil {
+		q = q.Where("e.occurred_at >= ?", f.Since.UTC())
+	}
+	if f.Until != nil {
+		q = q.Where("e.occurred_at < ?", f.Until.UTC())
+	}
+	var rows []auditView
+	if err := q.Order("e.id").Limit(f.Limit).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "audit events")
+	}
+	out := make([]audit.Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.event()
+	}
+	return out, nil
+}
+
+// WalkChain implements audit.Store. It reads one snapshot: repeatable read
+// on PostgreSQL, the single connection on SQLite.
+func (db *DB) WalkChain(ctx context.Context, v *audit.Verifier) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == config.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if err := walkSealed(g, v); err != nil {
+			return err
+		}
+		return walkUnsealed(g, v)
+	}, opts)
+}
+
+// walkSealed feeds the links in sequence order until the first break.
+func walkSealed(g *gorm.DB, v *audit.Verifier) error {
+	rows, err := g.Raw(`SELECT s.seq, s.event_id, s.prev_hash, s.hash, ` + eventColumns + `
+			FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.seq`).Rows()
+	if err != nil {
+		return translate(err, "audit chain")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s sealRow
+		var ev nullableEvent
+		if err := rows.Scan(append([]any{&s.Seq, &s.EventID, &s.PrevHash, &s.Hash}, ev.targets()...)...); err != nil {
+			return translate(err, "audit chain")
+		}
+		link := audit.Link{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash}
+		if e, ok := ev.event(); ok {
+			link.Event = &e
+		}
+		if !v.Next(link) {
+			break
+		}
+	}
+	return translate(rows.Err(), "audit chain")
+}
+
+// walkUnsealed checks the events without a seal: inside the sealed range
+// they were slipped in behind the application's back; after it they are
+// waiting for the sealer and must still match their own hash.
+func walkUnsealed(g *gorm.DB, v *audit.Verifier) error {
+	var lastSealed sql.NullInt64
+	if err := g.Raw("SELECT MAX(event_id) FROM audit_seals").Scan(&lastSealed).Error; err != nil {
+		return translate(err, "audit chain")
+	}
+	rows, err := g.Raw(`SELECT ` + eventColumns + ` FROM audit_events e
+		WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id) ORDER BY e.id`).Rows()
+	if err != nil {
+		return translate(err, "audit events")
+	}
+	defer rows.Close()
+	var firstGap int64
+	for rows.Next() {
+		var ev nullableEvent
+		if err := rows.Scan(ev.targets()...); err != nil {
+			return translate(err, "audit events")
+		}
+		e, _ := ev.event()
+		switch {
+		case e.ID >= lastSealed.Int64:
+			v.Unsealed(e)
+		case firstGap == 0:
+			firstGap = e.ID
+		}
+	}
+	if err := rows.Close(); err != nil || firstGap == 0 {
+		return translate(err, "audit events")
+	}
+	// The first gap in id order is followed by the lowest sequence broken.
+	var next int64
+	if err := g.Raw("SELECT MIN(seq) FROM audit_seals WHERE event_id > ?", firstGap).Scan(&next).Error; err != nil {
+		return translate(err, "audit chain")
+	}
+	v.Gap(firstGap, next)
+	return nil
+}
+
+// SettledHorizon implements audit.SealStore. On PostgreSQL it takes the
+// audit lock exclusively for an instant: once granted, no transaction that
+// could still insert an event is running, so every id up to the maximum
+// seen is final. SQLite's single connection gives the same for free.
+func (db *DB) SettledHorizon(ctx context.Context) (int64, error) {
+	var horizon int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if db.dialect == config.Postgres {
+			if err := tx.g.Exec("SELECT pg_advisory_xact_lock(" + auditLockKey + ")").Error; err != nil {
+				return err
+			}
+		}
+		return tx.g.Raw("SELECT COALESCE(MAX(id), 0) FROM audit_events").Scan(&horizon).Error
+	})
+	return horizon, translate(err, "audit horizon")
+}
+
+// SealBatch implements audit.SealStore.
+func (db *DB) SealBatch(ctx context.Context, horizon int64, limit int, link func(audit.Seal, []audit.Pending) []audit.Seal) (int, error) {
+	n := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if db.dialect == config.Postgres {
+			if err := tx.g.Exec("SELECT pg_advisory_xact_lock(" + sealLockKey + ")").Error; err != nil {
+				return err
+			}
+		}
+		var head sealRow
+		if err := tx.g.Order("seq DESC").Limit(1).Find(&head).Error; err != nil {
+			return err
+		}
+		var pending []audit.Pending
+		if err := tx.g.Model(&auditRow{}).Select("id AS event_id, content_hash").
+			Where("id > ? AND id <= ?", head.EventID, horizon).Order("id").Limit(limit).
+			Scan(&pending).Error; err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		now := db.now()
+		seals := link(audit.Seal{Seq: head.Seq, EventID: head.EventID, PrevHash: head.PrevHash, Hash: head.Hash}, pending)
+		rows := make([]sealRow, len(seals))
+		for i, s := range seals {
+			rows[i] = sealRow{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash, SealedAt: now}
+		}
+		n = len(rows)
+		return tx.g.CreateInBatches(rows, 500).Error
+	})
+	return n, translate(err, "audit seal")
+}
+
+// eventColumns are the columns nullableEvent scans, in order.
+const eventColumns = `e.id, e.occurred_at, e.actor_id, e.actor_role, e.action, e.outcome, e.entity_type,
+	e.entity_id, e.before_json, e.after_json, e.reason, e.request_id, e.source_ip, e.content_hash`
+
+// nullableEvent scans an event from the outer side of a LEFT JOIN, where a
+// deleted event reads as NULLs.
+type nullableEvent struct {
+	id         sql.NullInt64
+	occurredAt sql.NullTime
+	text       [12]sql.NullString
+}
+
+func (n *nullableEvent) targets() []any {
+	t := []any{&n.id, &n.occurredAt}
+	for i := range n.text {
+		t = append(t, &n.text[i])
+	}
+	return t
+}
+
+func (n *nullableEvent) event() (audit.Event, bool) {
+	s := func(i int) string { return n.text[i].String }
+	return audit.Event{ID: n.id.Int64, OccurredAt: n.occurredAt.Time.UTC(), ActorID: s(0), ActorRole: s(1),
+		Action: s(2), Outcome: audit.Outcome(s(3)), EntityType: s(4), EntityID: s(5), Before: s(6),
+		After: s(7), Reason: s(8), RequestID: s(9), SourceIP: s(10), ContentHash: s(11)}, n.id.Valid
+}

@@ -1,0 +1,141 @@
+// Package store is Changeboard's persistence: gorm over SQLite (embedded,
+// pure Go) or PostgreSQL, one transaction per use case, and the repository
+// methods that the capabilities' Tx interfaces declare.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/changeboard/changeboard/internal/config"
+)
+
+// DB is an open database.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect config.Dialect
+	now     func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// Now is the clock for timestamps; time.Now if nil.
+	Now func() time.Time
+	// MaxOpenConns for PostgreSQL; SQLite always uses one connection.
+	MaxOpenConns int
+	Log          *slog.Logger
+}
+
+// Open connects to the database that url names (see config.ParseDatabaseURL)
+// without migrating it.
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	dbc, err := config.ParseDatabaseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	now := func() time.Time { return opt.Now().UTC() }
+	gcfg := &gorm.Config{
+		TranslateError:         true,
+		NowFunc:                now,
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+	}
+	var g *gorm.DB
+	switch dbc.Dialect {
+	case config.SQLite:
+		if err := os.MkdirAll(filepath.Dir(dbc.DSN), 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		// WAL for readers beside the writer, foreign keys on, and a busy
+		// timeout for other processes (the CLI) touching the same file.
+		dsn := dbc.DSN + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+		g, err = gorm.Open(sqlite.Open(dsn), gcfg)
+	case config.Postgres:
+		g, err = gorm.Open(postgres.Open(dbc.DSN), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dbc.Dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dbc.Dialect == config.SQLite {
+		// One connection: SQLite has one writer anyway, and a transaction
+		// must never wait on a second connection of its own process.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		if opt.MaxOpenConns == 0 {
+			opt.MaxOpenConns = 40
+		}
+		sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
+		sqlDB.SetMaxIdleConns(opt.MaxOpenConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dbc.Dialect, err)
+	}
+	return &DB{gorm: g, sql: sqlDB, dialect: dbc.Dialect, now: now}, nil
+}
+
+// Dialect says which database this is.
+func (db *DB) Dialect() config.Dialect { return db.dialect }
+
+// SQL is the underlying handle, for migrations and benchmarks.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Tx is one transaction; it implements the Tx interfaces of every
+// capability. It must only be used inside the InTx call that made it.
+type Tx struct {
+	g  *gorm.DB
+	db *DB
+	// auditLocked records that this transaction holds the shared audit
+	// lock (PostgreSQL), taken before its first audit event.
+	auditLocked bool
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&Tx{g: g, db: db})
+	})
+}
+
+// Runner adapts DB to a capability's Store interface, whose InTx hands out
+// that capability's Tx interface (which *Tx implements).
+type Runner[T any] struct{ DB *DB }
+
+// InTx runs fn in one transaction.
+func (r Runner[T]) InTx(ctx context.Context, fn func(T) error) error {
+	return r.DB.InTx(ctx, func(tx *Tx) error {
+		t, ok := any(tx).(T)
+		if !ok {
+			return errors.New("store.Tx does not implement the capability's Tx")
+		}
+		return fn(t)
+	})
+}
