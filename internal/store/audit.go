@@ -30,25 +30,11 @@ type auditRow struct {
 
 func (auditRow) TableName() string { return "audit_events" }
 
-// auditView is an event joined with its seal, if it has one yet.
-type auditView struct {
-	auditRow
-	Seq      sql.NullInt64
-	PrevHash sql.NullString
-	Hash     sql.NullString
-}
-
 func (r auditRow) event() audit.Event {
 	return audit.Event{ID: r.ID, OccurredAt: r.OccurredAt.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
 		Action: r.Action, Outcome: audit.Outcome(r.Outcome), EntityType: r.EntityType, EntityID: r.EntityID,
 		Before: r.BeforeJSON, After: r.AfterJSON, Reason: r.Reason, RequestID: r.RequestID,
 		SourceIP: r.SourceIP, ContentHash: r.ContentHash}
-}
-
-func (v auditView) event() audit.Event {
-	e := v.auditRow.event()
-	e.Seq, e.PrevHash, e.Hash = v.Seq.Int64, v.PrevHash.String, v.Hash.String
-	return e
 }
 
 type sealRow struct {
@@ -93,10 +79,11 @@ func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {
 	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendAudit(ctx, e) })
 }
 
-// FindAuditEvents implements audit.Store.
+// FindAuditEvents implements audit.Store: events in id order with their
+// seals, through the (filter, id) indexes.
 func (db *DB) FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("audit_events AS e").
-		Select("e.*, s.seq, s.prev_hash, s.hash").
+		Select("s.seq, s.prev_hash, s.hash, " + eventColumns).
 		Joins("LEFT JOIN audit_seals s ON s.event_id = e.id").
 		Where("e.id > ?", f.AfterID)
 	for col, v := range map[string]string{"e.entity_type": f.EntityType, "e.entity_id": f.EntityID,
@@ -111,15 +98,24 @@ func (db *DB) FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Even
 	if f.Until != nil {
 		q = q.Where("e.occurred_at < ?", f.Until.UTC())
 	}
-	var rows []auditView
-	if err := q.Order("e.id").Limit(f.Limit).Scan(&rows).Error; err != nil {
+	rows, err := q.Order("e.id").Limit(f.Limit).Rows()
+	if err != nil {
 		return nil, translate(err, "audit events")
 	}
-	out := make([]audit.Event, len(rows))
-	for i, r := range rows {
-		out[i] = r.event()
+	defer rows.Close()
+	out := []audit.Event{}
+	for rows.Next() {
+		var seq sql.NullInt64
+		var prev, hash sql.NullString
+		var ev nullableEvent
+		if err := rows.Scan(append([]any{&seq, &prev, &hash}, ev.targets()...)...); err != nil {
+			return nil, translate(err, "audit events")
+		}
+		e, _ := ev.event()
+		e.Seq, e.PrevHash, e.Hash = seq.Int64, prev.String, hash.String
+		out = append(out, e)
 	}
-	return out, nil
+	return out, translate(rows.Err(), "audit events")
 }
 
 // WalkChain implements audit.Store. It reads one snapshot: repeatable read

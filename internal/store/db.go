@@ -139,3 +139,6 @@ func (r Runner[T]) InTx(ctx context.Context, fn func(T) error) error {
 		return fn(t)
 	})
 }
+
+// Now is the store's clock, in UTC.
+func (db *DB) Now() time.Time { return db.now() }

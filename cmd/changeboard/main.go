@@ -1,0 +1,71 @@
+// Command changeboard is the Changeboard service and its administration
+// commands. main only wires: configuration → store → services → HTTP.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: changeboard <command> [flags]
+
+commands:
+  serve               run the service (migrates the database first)
+  migrate up|status   apply or list the database migrations
+  user create         create a user: --username, --roles, --display-name, --email;
+                      the password is read from CHANGEBOARD_USER_PASSWORD or standard input
+  audit verify        verify the audit hash chain (exits 1 when it is broken)
+  version             print the version
+
+configuration: CHANGEBOARD_* environment variables, see README.md
+`
+
+// errUsage marks a mistake in the command line.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "changeboard:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, testable without a process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stderr)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout)
+	case "user":
+		return userCmd(ctx, rest, getenv, stdin, stdout)
+	case "audit":
+		return auditCmd(ctx, rest, getenv, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "changeboard", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}

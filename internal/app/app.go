@@ -1,0 +1,112 @@
+// Package app is the composition root: it turns a Config into an opened,
+// migrated database, the capabilities' services and the HTTP handler. The
+// command and the end-to-end tests build the service the same way.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/changeboard/changeboard/api"
+	"github.com/changeboard/changeboard/internal/audit"
+	"github.com/changeboard/changeboard/internal/auth"
+	"github.com/changeboard/changeboard/internal/config"
+	"github.com/changeboard/changeboard/internal/httpapi"
+	"github.com/changeboard/changeboard/internal/store"
+)
+
+// App is one running instance's parts.
+type App struct {
+	DB     *store.DB
+	Audit  *audit.Service
+	Auth   *auth.Service
+	Sealer *audit.Sealer
+	HTTP   *echo.Echo
+	Config config.Config
+}
+
+// Options are what tests change beyond the Config.
+type Options struct {
+	Now        func() time.Time
+	BcryptCost int
+}
+
+// New opens and migrates the database and builds the services.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*App, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	now := func() time.Time { return opt.Now().UTC() }
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Now: now, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(ctx, db, cfg, log, opt, now)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logger, opt Options, now func() time.Time) (*App, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated", "applied", applied)
+	}
+	key := cfg.SigningKey
+	if len(key) == 0 {
+		stored, err := db.EnsureSetting(ctx, "jwt_signing_key", randomKey)
+		if err != nil {
+			return nil, err
+		}
+		if key, err = base64.StdEncoding.DecodeString(stored); err != nil {
+			return nil, fmt.Errorf("stored signing key: %w", err)
+		}
+	}
+	auditSvc := audit.NewService(db, now)
+	authSvc := auth.NewService(store.Runner[auth.Tx]{DB: db}, auditSvc,
+		auth.NewSigner(key, cfg.Issuer, cfg.Audience), now,
+		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
+	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Config: cfg,
+		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
+	a.HTTP = httpapi.New(httpapi.Deps{
+		Auth: authSvc, Audit: auditSvc, Ready: a.ready, Log: log,
+		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
+	})
+	return a, nil
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// ready is /readyz: the database answers and nothing is left to migrate.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.DB.Ping(ctx); err != nil {
+		return err
+	}
+	n, err := a.DB.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
