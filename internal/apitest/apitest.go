@@ -77,6 +77,11 @@ func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
 // given, adjusts the configuration first.
 func New(tb testing.TB, d config.Dialect, change func(*config.Config)) *Server {
 	tb.Helper()
+	return newServer(tb, d, change, nil)
+}
+
+func newServer(tb testing.TB, d config.Dialect, change func(*config.Config), now func() time.Time) *Server {
+	tb.Helper()
 	_, router, err := Spec()
 	if err != nil {
 		tb.Fatalf("openapi: %v", err)
@@ -97,7 +102,7 @@ func New(tb testing.TB, d config.Dialect, change func(*config.Config)) *Server {
 		change(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, log, app.Options{BcryptCost: bcrypt.MinCost})
+	a, err := app.New(context.Background(), cfg, log, app.Options{BcryptCost: bcrypt.MinCost, Now: now})
 	if err != nil {
 		tb.Fatalf("app: %v", err)
 	}
@@ -302,3 +307,9 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 // Set moves the clock.
 func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// NewWithClock starts the service with the given clock.
+func NewWithClock(tb testing.TB, d config.Dialect, clock *Clock) *Server {
+	tb.Helper()
+	return newServer(tb, d, nil, clock.Now)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/changeboard/changeboard/api"
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/auth"
+	"github.com/changeboard/changeboard/internal/change"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/store"
@@ -27,6 +28,7 @@ type App struct {
 	DB     *store.DB
 	Audit  *audit.Service
 	Auth   *auth.Service
+	Change *change.Service
 	Sealer *audit.Sealer
 	HTTP   *echo.Echo
 	Config config.Config
@@ -78,10 +80,12 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	authSvc := auth.NewService(store.Runner[auth.Tx]{DB: db}, auditSvc,
 		auth.NewSigner(key, cfg.Issuer, cfg.Audience), now,
 		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
-	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Config: cfg,
+	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, now,
+		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
+	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Change: changeSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	return a, nil

@@ -27,6 +27,9 @@ type Config struct {
 	SealInterval    time.Duration
 	LogLevel        string
 	Demo            bool
+	// RetroReviewWindow is how long after an emergency change starts its
+	// retrospective CAB review is due.
+	RetroReviewWindow time.Duration
 }
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -64,6 +67,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	metrics := fs.String("public-metrics", env("PUBLIC_METRICS", "true"), "serve /metrics without a token (CHANGEBOARD_PUBLIC_METRICS)")
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown budget (CHANGEBOARD_SHUTDOWN_TIMEOUT)")
 	seal := fs.String("audit-seal-interval", env("AUDIT_SEAL_INTERVAL", "500ms"), "how often audit events are sealed into the chain (CHANGEBOARD_AUDIT_SEAL_INTERVAL)")
+	retro := fs.String("retro-review-window", env("RETRO_REVIEW_WINDOW", "168h"), "deadline of an emergency change's retrospective CAB review (CHANGEBOARD_RETRO_REVIEW_WINDOW)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CHANGEBOARD_LOG_LEVEL)")
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	if err := fs.Parse(args); err != nil {
@@ -74,6 +78,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	parseDuration(&problems, "CHANGEBOARD_TOKEN_TTL", *ttl, &c.TokenTTL)
 	parseDuration(&problems, "CHANGEBOARD_SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
 	parseDuration(&problems, "CHANGEBOARD_AUDIT_SEAL_INTERVAL", *seal, &c.SealInterval)
+	parseDuration(&problems, "CHANGEBOARD_RETRO_REVIEW_WINDOW", *retro, &c.RetroReviewWindow)
 	parseBool(&problems, "CHANGEBOARD_PUBLIC_METRICS", *metrics, &c.PublicMetrics)
 	parseBool(&problems, "CHANGEBOARD_DEMO", *demo, &c.Demo)
 	problems = append(problems, c.validate()...)
@@ -99,6 +104,9 @@ func (c Config) validate() []string {
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		p = append(p, "CHANGEBOARD_ADMIN_PASSWORD: must be at least 12 characters")
+	}
+	if c.RetroReviewWindow < time.Hour {
+		p = append(p, "CHANGEBOARD_RETRO_REVIEW_WINDOW: must be at least 1h")
 	}
 	if c.SealInterval < 10*time.Millisecond {
 		p = append(p, "CHANGEBOARD_AUDIT_SEAL_INTERVAL: must be at least 10ms")

@@ -59,7 +59,7 @@ func (h handlers) listAuditEvents(c echo.Context) error {
 		Since: parseTime(&f, "since", q.Get("since")), Until: parseTime(&f, "until", q.Get("until")),
 		Limit: parseLimit(&f, q.Get("limit"), 50, audit.MaxPageSize),
 	}
-	after, err := audit.DecodeCursor("cursor", q.Get("cursor"))
+	after, err := decodeAuditCursor(q.Get("cursor"))
 	if err != nil {
 		f.Add("cursor", "not a cursor returned by this list")
 	}
@@ -71,10 +71,8 @@ func (h handlers) listAuditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse[auditEventDTO]{Items: make([]auditEventDTO, 0, len(page.Items)), NextCursor: page.NextCursor}
-	for _, e := range page.Items {
-		out.Items = append(out.Items, toAuditEventDTO(e))
-	}
+	out := eventPage(page.Items, len(page.Items))
+	out.NextCursor = page.NextCursor
 	return ok(c, http.StatusOK, out)
 }
 
@@ -84,4 +82,20 @@ func (h handlers) verifyAudit(c echo.Context) error {
 		return err
 	}
 	return ok(c, http.StatusOK, r)
+}
+
+func decodeAuditCursor(c string) (int64, error) { return audit.DecodeCursor("cursor", c) }
+
+// eventPage turns events (one more than limit when there is a next page)
+// into a page.
+func eventPage(events []audit.Event, limit int) listResponse[auditEventDTO] {
+	out := listResponse[auditEventDTO]{Items: make([]auditEventDTO, 0, len(events))}
+	for i, e := range events {
+		if i == limit {
+			out.NextCursor = audit.EncodeCursor(events[i-1].ID)
+			break
+		}
+		out.Items = append(out.Items, toAuditEventDTO(e))
+	}
+	return out
 }

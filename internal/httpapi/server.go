@@ -19,14 +19,17 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/auth"
+	"github.com/changeboard/changeboard/internal/change"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
 // Deps are the use cases and settings the API serves.
 type Deps struct {
-	Auth  *auth.Service
-	Audit *audit.Service
+	Auth        *auth.Service
+	Audit       *audit.Service
+	Change      *change.Service
+	Idempotency IdempotencyStore
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
 	Ready         func(ctx context.Context) error
@@ -90,6 +93,31 @@ func New(d Deps) *echo.Echo {
 	v1.PATCH("/users/:id", h.updateUser)
 	v1.GET("/audit/events", h.listAuditEvents)
 	v1.GET("/audit/verify", h.verifyAudit)
+
+	v1.GET("/workflows/rfc", h.rfcWorkflow)
+	v1.GET("/changes", h.listRFCs)
+	v1.POST("/changes", h.createRFC, h.idempotent)
+	v1.GET("/changes/:id", h.getRFC)
+	v1.PATCH("/changes/:id", h.patchRFC)
+	v1.POST("/changes/:id/transitions", h.transitionRFC)
+	v1.POST("/changes/:id/retro-review", h.retroReview)
+	v1.GET("/changes/:id/votes", h.listVotes)
+	v1.POST("/changes/:id/votes", h.voteRFC, h.idempotent)
+	v1.GET("/changes/:id/history", h.rfcHistory)
+	v1.GET("/me/approvals", h.myApprovals)
+	v1.GET("/boards", h.listBoards)
+	v1.POST("/boards", h.createBoard, h.idempotent)
+	v1.GET("/boards/:id", h.getBoard)
+	v1.PATCH("/boards/:id", h.updateBoard)
+	v1.GET("/change-templates", h.listTemplates)
+	v1.POST("/change-templates", h.createTemplate, h.idempotent)
+	v1.GET("/change-templates/:id", h.getTemplate)
+	v1.POST("/change-templates/:id/approve", h.approveTemplate)
+	v1.GET("/cab-meetings", h.listMeetings)
+	v1.POST("/cab-meetings", h.createMeeting, h.idempotent)
+	v1.GET("/cab-meetings/:id", h.getMeeting)
+	v1.PUT("/cab-meetings/:id/attendance", h.meetingAttendance)
+	v1.POST("/cab-meetings/:id/close", h.closeMeeting)
 	return e
 }
 

@@ -83,7 +83,7 @@ func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {
 // seals, through the (filter, id) indexes.
 func (db *DB) FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
 	q := db.gorm.WithContext(ctx).Table("audit_events AS e").
-		Select("s.seq, s.prev_hash, s.hash, " + eventColumns).
+		Select("s.seq, s.prev_hash, s.hash, "+eventColumns).
 		Joins("LEFT JOIN audit_seals s ON s.event_id = e.id").
 		Where("e.id > ?", f.AfterID)
 	for col, v := range map[string]string{"e.entity_type": f.EntityType, "e.entity_id": f.EntityID,

@@ -22,7 +22,7 @@ func mustAppend(tb testing.TB, db *store.DB, n int) {
 	for i := 0; i < n; i++ {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			return tx.AppendAudit(ctx, audit.New(ctx, time.Now(), audit.Record{
-				Actor: identity.Actor{UserID: "u1", Roles: []identity.Role{identity.Admin}},
+				Actor:  identity.Actor{UserID: "u1", Roles: []identity.Role{identity.Admin}},
 				Action: "test.write", EntityType: "thing", EntityID: fmt.Sprint(i),
 				After: map[string]int{"i": i},
 			}))

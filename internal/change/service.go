@@ -1,0 +1,117 @@
+package change
+
+import (
+	"context"
+	"time"
+
+	"github.com/changeboard/changeboard/internal/audit"
+	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/identity"
+)
+
+// RFCFilter selects RFCs for a list; zero fields select everything.
+type RFCFilter struct {
+	State       State
+	Category    Category
+	Priority    Priority
+	RequesterID string
+	CI          string
+	// From and To select RFCs whose planned window overlaps [From, To).
+	From, To *time.Time
+	// Query matches the title or the reference, case-insensitively.
+	Query string
+	// RetroOverdueAt selects emergencies whose retrospective review was
+	// due before this time and is not recorded.
+	RetroOverdueAt *time.Time
+	// BeforeNumber is the keyset cursor: RFCs with a smaller number.
+	BeforeNumber int64
+	Limit        int
+}
+
+// Tx is what the change use cases need inside one transaction.
+type Tx interface {
+	audit.Appender
+	NextRFCNumber(ctx context.Context) (int64, error)
+	CreateRFC(ctx context.Context, r *RFC) error
+	// FindRFC finds by id or by reference (RFC-1042).
+	FindRFC(ctx context.Context, idOrRef string) (RFC, error)
+	// LockRFC takes the RFC's row lock until the transaction ends; votes
+	// take it so that a round's tally sees every earlier vote.
+	LockRFC(ctx context.Context, id string) error
+	// UpdateRFC writes r if its stored version is still version, and
+	// increments r.Version.
+	UpdateRFC(ctx context.Context, r *RFC, version int64) error
+	FindRFCs(ctx context.Context, f RFCFilter) ([]RFC, error)
+	// ChangeRecord counts closed RFCs of a category and those that failed.
+	ChangeRecord(ctx context.Context, c Category) (closed, failed int, err error)
+	CreateBoard(ctx context.Context, b *Board) error
+	UpdateBoard(ctx context.Context, b *Board, version int64) error
+	FindBoard(ctx context.Context, id string) (Board, error)
+	FindBoardByKind(ctx context.Context, k BoardKind) (Board, error)
+	FindBoards(ctx context.Context) ([]Board, error)
+	CreateVote(ctx context.Context, v *Vote) error
+	// FindVotes returns the votes on an RFC, of one round when round > 0.
+	FindVotes(ctx context.Context, rfcID string, round int) ([]Vote, error)
+	CreateTemplate(ctx context.Context, t *Template) error
+	UpdateTemplate(ctx context.Context, t *Template, version int64) error
+	FindTemplate(ctx context.Context, id string) (Template, error)
+	FindTemplates(ctx context.Context) ([]Template, error)
+	CreateMeeting(ctx context.Context, m *Meeting) error
+	UpdateMeeting(ctx context.Context, m *Meeting, version int64) error
+	FindMeeting(ctx context.Context, id string) (Meeting, error)
+	FindMeetings(ctx context.Context, afterStartsAt *time.Time, limit int) ([]Meeting, error)
+}
+
+// Store runs fn in one transaction.
+type Store interface {
+	InTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// History reads the audit trail of one record.
+type History interface {
+	FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Event, error)
+}
+
+// Service holds the change management use cases.
+type Service struct {
+	store   Store
+	audit   *audit.Service
+	history History
+	now     func() time.Time
+	policy  Policy
+}
+
+// NewService returns the change service.
+func NewService(store Store, auditSvc *audit.Service, history History, now func() time.Time, policy Policy) *Service {
+	return &Service{store: store, audit: auditSvc, history: history, now: now, policy: policy}
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Actions lists what actor may do with r now.
+func (s *Service) Actions(r RFC, actor identity.Actor) []Event { return Actions(r, actor, s.now()) }
+
+// refuse records a Forbidden refusal in the audit trail (its own
+// transaction, since the use case's is rolled back) and returns err.
+func (s *Service) refuse(ctx context.Context, actor identity.Actor, action, entityType, entityID string, err error) error {
+	if errs.Is(err, errs.Forbidden) {
+		if derr := s.audit.Deny(ctx, actor, action, entityType, entityID, err); !errs.Is(derr, errs.Forbidden) {
+			return derr
+		}
+	}
+	return err
+}
+
+// readers may read RFCs, boards and meetings: everyone but agents, whose
+// tokens only report inventory and deployment status.
+var readers = []identity.Role{identity.Requester, identity.ChangeManager, identity.CABMember,
+	identity.ReleaseManager, identity.Auditor, identity.Admin}
+
+func (s *Service) requireReader(ctx context.Context, actor identity.Actor, action, entityType, id string) error {
+	return s.audit.Require(ctx, actor, action, entityType, id, readers...)
+}
+
+func (s *Service) record(ctx context.Context, tx Tx, r audit.Record) error {
+	return tx.AppendAudit(ctx, audit.New(ctx, s.now(), r))
+}

@@ -1,0 +1,97 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/changeboard/changeboard/internal/apitest"
+)
+
+func countItems(t *testing.T, s *apitest.Server, path string) int {
+	t.Helper()
+	var list struct{ Items []any }
+	get(t, s, path, s.Admin).JSON(t, &list)
+	return len(list.Items)
+}
+
+// TestChangeBadInput sends bad input to every change endpoint: each gets a
+// 4xx problem naming the field, and nothing is written.
+func TestChangeBadInput(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.draft(t, "target")
+		aw := c.toAwaiting(t, "awaiting", "significant", "low")
+		meeting := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cab-meetings", Token: c.cm.token,
+			Body: map[string]any{"board_id": c.cabID, "starts_at": "2030-01-01T10:00:00Z"}})
+		var m struct{ ID string }
+		meeting.JSON(t, &m)
+		lists := []string{"/api/v1/changes?limit=200", "/api/v1/boards", "/api/v1/change-templates", "/api/v1/cab-meetings"}
+		before := map[string]int{}
+		for _, l := range lists {
+			before[l] = countItems(t, s, l)
+		}
+		long := strings.Repeat("x", 201)
+		rfc, trans := "/api/v1/changes/"+r.ID, "/api/v1/changes/"+r.ID+"/transitions"
+		cases := []struct {
+			method, path string
+			who          person
+			body         any
+			field        string
+		}{
+			{"POST", "/api/v1/changes", c.requester, `{"title":`, "body"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"x","owner":"me"}`, "owner"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":7}`, "title"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":""}`, "title"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"` + long + `"}`, "title"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"x","affected_cis":["a","a"]}`, "affected_cis"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"x","window":{"start":"soon","end":"2030-01-01T00:00:00Z"}}`, "window.start"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"x","window":{"start":"2030-01-02T00:00:00Z","end":"2030-01-01T00:00:00Z"}}`, "window.end"},
+			{"POST", "/api/v1/changes", c.requester, `{"title":"x","window":{"start":"2030-01-01T00:00:00Z","end":"2030-01-02T00:00:00Z","time_zone":"Mars/Olympus"}}`, "window.time_zone"},
+			{"PATCH", rfc, c.requester, `{"title":false}`, "title"},
+			{"PATCH", rfc, c.requester, `{"version":9}`, "version"},
+			{"PATCH", rfc, c.requester, `{"colour":"red"}`, "colour"},
+			{"PATCH", rfc, c.requester, `[]`, "body"},
+			{"POST", trans, c.requester, `{"event":"teleport"}`, "event"},
+			{"POST", trans, c.requester, `{"event":"submit","extra":1}`, "extra"},
+			{"POST", "/api/v1/changes/" + aw.ID + "/transitions", c.cm, `{"event":"return"}`, "comment"},
+			{"POST", "/api/v1/changes/" + aw.ID + "/votes", c.members[0], `{"decision":"maybe"}`, "decision"},
+			{"POST", "/api/v1/changes/" + aw.ID + "/votes", c.members[0], `{"decision":"approve","meeting_id":"nope"}`, "meeting_id"},
+			{"POST", "/api/v1/boards", person{token: s.Admin}, `{"name":"B","kind":"council","members":["x"],"quorum":1,"rule":"veto"}`, "kind"},
+			{"POST", "/api/v1/boards", person{token: s.Admin}, `{"name":"B","kind":"cab","members":[],"quorum":0,"rule":"veto"}`, "members"},
+			{"POST", "/api/v1/boards", person{token: s.Admin}, `{"name":"B","kind":"cab","members":["x"],"quorum":"one","rule":"veto"}`, "quorum"},
+			{"PATCH", "/api/v1/boards/" + c.cabID, person{token: s.Admin}, `{"quorum":9}`, "quorum"},
+			{"PATCH", "/api/v1/boards/" + c.cabID, person{token: s.Admin}, `{"rule":"dictator"}`, "rule"},
+			{"POST", "/api/v1/change-templates", c.cm, `{"title":""}`, "title"},
+			{"POST", "/api/v1/cab-meetings", c.cm, `{"board_id":"","starts_at":"tomorrow"}`, "starts_at"},
+			{"POST", "/api/v1/cab-meetings", c.cm, `{"board_id":"nope","starts_at":"2030-01-01T00:00:00Z"}`, "board_id"},
+			{"PUT", "/api/v1/cab-meetings/" + m.ID + "/attendance", c.cm, `{"attendees":["` + c.outside.id + `"]}`, "attendees"},
+			{"GET", "/api/v1/changes?state=limbo", c.cm, nil, "state"},
+			{"GET", "/api/v1/changes?category=huge", c.cm, nil, "category"},
+			{"GET", "/api/v1/changes?from=monday", c.cm, nil, "from"},
+			{"GET", "/api/v1/changes?limit=1000", c.cm, nil, "limit"},
+			{"GET", "/api/v1/changes?cursor=abc", c.cm, nil, "cursor"},
+			{"GET", "/api/v1/changes?retro_review=late", c.cm, nil, "retro_review"},
+			{"GET", "/api/v1/changes/" + r.ID + "/history?limit=-1", c.cm, nil, "limit"},
+			{"GET", "/api/v1/cab-meetings?after=x", c.cm, nil, "after"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.method+" "+tc.path+" "+tc.field, func(t *testing.T) {
+				res := s.Do(t, apitest.Request{Method: tc.method, Path: tc.path, Token: tc.who.token, Body: tc.body})
+				if p := res.Problem(t); p.Status != 400 || !p.HasField(tc.field) {
+					t.Fatalf("got %d %s, want 400 naming %s", res.Status, res.Body, tc.field)
+				}
+			})
+		}
+		for _, l := range lists {
+			if n := countItems(t, s, l); n != before[l] {
+				t.Errorf("%s: %d → %d records", l, before[l], n)
+			}
+		}
+		if got := c.get(t, r.ID); got.Version != r.Version {
+			t.Errorf("RFC changed: version %d → %d", r.Version, got.Version)
+		}
+		if n := countItems(t, s, "/api/v1/changes/"+aw.ID+"/votes"); n != 0 {
+			t.Errorf("%d votes written", n)
+		}
+	})
+}
