@@ -146,11 +146,11 @@ func (s *Service) agenda(ctx context.Context, tx Tx, b Board, startsAt time.Time
 }
 
 // RecordAttendance sets who attends an open meeting: members of its board.
-func (s *Service) RecordAttendance(ctx context.Context, actor identity.Actor, id string, attendees []string) (Meeting, error) {
+func (s *Service) RecordAttendance(ctx context.Context, actor identity.Actor, id string, attendees []string, ifVersion *int64) (Meeting, error) {
 	if err := s.audit.Require(ctx, actor, "meeting.attendance", "cab_meeting", id, managers...); err != nil {
 		return Meeting{}, err
 	}
-	return s.changeMeeting(ctx, actor, id, "meeting.attendance", func(tx Tx, m *Meeting) error {
+	return s.changeMeeting(ctx, actor, id, ifVersion, "meeting.attendance", func(tx Tx, m *Meeting) error {
 		b, err := tx.FindBoard(ctx, m.BoardID)
 		if err != nil {
 			return err
@@ -170,23 +170,26 @@ func (s *Service) RecordAttendance(ctx context.Context, actor identity.Actor, id
 // CloseMeeting closes a meeting and writes its minutes from what happened:
 // who attended, and for each agenda item the votes taken in the meeting and
 // where the RFC stands now.
-func (s *Service) CloseMeeting(ctx context.Context, actor identity.Actor, id string) (Meeting, error) {
+func (s *Service) CloseMeeting(ctx context.Context, actor identity.Actor, id string, ifVersion *int64) (Meeting, error) {
 	if err := s.audit.Require(ctx, actor, "meeting.close", "cab_meeting", id, managers...); err != nil {
 		return Meeting{}, err
 	}
-	return s.changeMeeting(ctx, actor, id, "meeting.close", func(tx Tx, m *Meeting) error {
+	return s.changeMeeting(ctx, actor, id, ifVersion, "meeting.close", func(tx Tx, m *Meeting) error {
 		minutes, err := s.minutes(ctx, tx, *m)
 		m.State, m.Minutes = MeetingClosed, minutes
 		return err
 	})
 }
 
-func (s *Service) changeMeeting(ctx context.Context, actor identity.Actor, id, action string, change func(Tx, *Meeting) error) (Meeting, error) {
+func (s *Service) changeMeeting(ctx context.Context, actor identity.Actor, id string, ifVersion *int64, action string, change func(Tx, *Meeting) error) (Meeting, error) {
 	var m Meeting
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		if m, err = tx.FindMeeting(ctx, id); err != nil {
 			return err
+		}
+		if ifVersion != nil && *ifVersion != m.Version {
+			return errs.E(errs.PreconditionFailed, "the meeting is at version %d, not %d", m.Version, *ifVersion)
 		}
 		if m.State != MeetingScheduled {
 			return errs.E(errs.Conflict, "the meeting is closed")

@@ -3,7 +3,6 @@ package change
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -131,6 +130,9 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		}
 		if err := checkVersion(r, p.IfVersion); err != nil {
 			return err
+		}
+		if len(p.Fields) == 0 {
+			return errs.Field("body", "names no field to change")
 		}
 		if err := CheckEdit(r, actor, p.Fields); err != nil {
 			return err
@@ -280,11 +282,14 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef str
 	if err != nil {
 		return nil, err
 	}
-	return s.history.FindAuditEvents(ctx, audit.Filter{EntityType: "rfc", EntityID: r.ID, AfterID: afterID, Limit: limit})
+	events, err := s.history.FindAuditEvents(ctx, audit.Filter{EntityType: "rfc", EntityID: r.ID, AfterID: afterID, Limit: limit})
+	if !actor.Has(identity.Auditor, identity.Admin) {
+		// Who called from where is for auditors; the rest see what
+		// happened and who did it.
+		for i := range events {
+			events[i].SourceIP, events[i].RequestID = "", ""
+		}
+	}
+	return events, err
 }
 
-// OverdueRetroReviews selects emergencies past their review deadline.
-func (s *Service) OverdueRetroReviews() *time.Time {
-	now := s.now()
-	return &now
-}

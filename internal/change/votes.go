@@ -156,6 +156,9 @@ func (s *Service) Votes(ctx context.Context, actor identity.Actor, idOrRef strin
 // MyApprovals lists the RFCs waiting for the caller's vote: awaiting a
 // board they sit on, not their own, and not yet voted on this round.
 func (s *Service) MyApprovals(ctx context.Context, actor identity.Actor) ([]RFC, error) {
+	if err := s.requireReader(ctx, actor, "rfc.my_approvals", "rfc", ""); err != nil {
+		return nil, err
+	}
 	var out []RFC
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		waiting, err := tx.FindRFCs(ctx, RFCFilter{State: StateAwaitingApproval, Limit: 1000})

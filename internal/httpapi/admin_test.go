@@ -216,3 +216,24 @@ func TestPanicBecomesProblem(t *testing.T) {
 		t.Fatalf("got %d %s", res.Status, res.Body)
 	}
 }
+
+// onlyReader hides the length of a body, so that it is sent chunked.
+type onlyReader struct{ r *bytes.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func TestChunkedBodyTooLarge(t *testing.T) {
+	s := apitest.New(t, "sqlite", nil)
+	body := append([]byte(`{"username":"`), bytes.Repeat([]byte("a"), 1<<20+10)...)
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/users", onlyReader{bytes.NewReader(body)})
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.Admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 413 || res.Header.Get("Content-Type") != "application/problem+json" || req.ContentLength > 0 {
+		t.Fatalf("chunked oversized body: %d %s (length %d)", res.StatusCode, res.Header.Get("Content-Type"), req.ContentLength)
+	}
+}

@@ -202,7 +202,11 @@ func (h handlers) meetingAttendance(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	m, err := h.Change.RecordAttendance(c.Request().Context(), actorOf(c), c.Param("id"), in.Attendees)
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	m, err := h.Change.RecordAttendance(c.Request().Context(), actorOf(c), c.Param("id"), in.Attendees, version)
 	if err != nil {
 		return err
 	}
@@ -211,7 +215,11 @@ func (h handlers) meetingAttendance(c echo.Context) error {
 }
 
 func (h handlers) closeMeeting(c echo.Context) error {
-	m, err := h.Change.CloseMeeting(c.Request().Context(), actorOf(c), c.Param("id"))
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	m, err := h.Change.CloseMeeting(c.Request().Context(), actorOf(c), c.Param("id"), version)
 	if err != nil {
 		return err
 	}

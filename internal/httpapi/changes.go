@@ -124,6 +124,14 @@ func (h handlers) patchRFC(c echo.Context) error {
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&in); err != nil {
 		return decodeError(err)
 	}
+	if w, ok := raw["window"]; ok && string(w) != "null" {
+		// The window is an object of its own: strict like every body.
+		dec := json.NewDecoder(bytes.NewReader(w))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(new(windowDTO)); err != nil {
+			return prefixField(decodeError(err), "window.")
+		}
+	}
 	version, err := ifMatch(c)
 	if err != nil {
 		return err
@@ -145,6 +153,17 @@ func (h handlers) patchRFC(c echo.Context) error {
 		return err
 	}
 	return h.rfcOut(c, http.StatusOK, r)
+}
+
+// prefixField puts prefix before the field names of an Invalid error.
+func prefixField(err error, prefix string) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		for i := range e.Fields {
+			e.Fields[i].Field = prefix + e.Fields[i].Field
+		}
+	}
+	return err
 }
 
 func (h handlers) transitionRFC(c echo.Context) error {

@@ -95,3 +95,35 @@ func TestChangeBadInput(t *testing.T) {
 		}
 	})
 }
+
+func TestReviewFixes(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.draft(t, "fixes")
+		patch := func(body string) apitest.Response {
+			return s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/changes/" + r.ID, Token: c.requester.token, Body: body})
+		}
+		if p := patch(`{}`).Problem(t); p.Status != 400 || !p.HasField("body") {
+			t.Fatalf("empty patch: %+v", p)
+		}
+		if p := patch(`{"window":{"start":"2030-01-01T00:00:00Z","end":"2030-01-02T00:00:00Z","zone":"x"}}`).Problem(t); p.Status != 400 || !p.HasField("window.zone") {
+			t.Fatalf("unknown window field: %+v", p)
+		}
+		if p := get(t, s, "/api/v1/me/approvals", c.agent.token).Problem(t); p.Status != 403 {
+			t.Fatalf("agent approvals: %+v", p)
+		}
+		var h struct {
+			Items []struct {
+				SourceIP string `json:"source_ip"`
+			} `json:"items"`
+		}
+		get(t, s, "/api/v1/changes/"+r.ID+"/history", c.requester.token).JSON(t, &h)
+		if len(h.Items) == 0 || h.Items[0].SourceIP != "" {
+			t.Fatalf("history for a requester shows addresses: %+v", h.Items)
+		}
+		get(t, s, "/api/v1/changes/"+r.ID+"/history", c.auditor.token).JSON(t, &h)
+		if h.Items[0].SourceIP == "" {
+			t.Fatalf("history for an auditor hides addresses")
+		}
+	})
+}

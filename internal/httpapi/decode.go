@@ -39,10 +39,12 @@ func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
+	var he *echo.HTTPError
 	switch {
 	case errors.Is(err, io.EOF):
 		return errs.Field("body", "required")
-	case errors.As(err, &tooBig):
+	case errors.As(err, &tooBig), errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+		// Echo's body limit cuts a body without a length while it is read.
 		return errs.E(errs.TooLarge, "the body is larger than the limit")
 	case errors.As(err, &syntax):
 		return errs.Field("body", fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
