@@ -58,11 +58,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-func userCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		return fmt.Errorf("%w: changeboard user create --username NAME --roles r1,r2", errUsage)
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	username := fs.String("username", "", "login name")
 	roles := fs.String("roles", "", "comma-separated roles: "+fmt.Sprint(identity.AllRoles))
 	display := fs.String("display-name", "", "display name")

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout)
 	case "user":
-		return userCmd(ctx, rest, getenv, stdin, stdout)
+		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout)
 	case "version":

@@ -292,4 +292,3 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef str
 	}
 	return events, err
 }
-
