@@ -17,7 +17,9 @@ import (
 	"github.com/changeboard/changeboard/api"
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/auth"
+	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/store"
@@ -25,13 +27,15 @@ import (
 
 // App is one running instance's parts.
 type App struct {
-	DB     *store.DB
-	Audit  *audit.Service
-	Auth   *auth.Service
-	Change *change.Service
-	Sealer *audit.Sealer
-	HTTP   *echo.Echo
-	Config config.Config
+	DB      *store.DB
+	Audit   *audit.Service
+	Auth    *auth.Service
+	Change  *change.Service
+	CMDB    *cmdb.Service
+	Catalog *catalog.Service
+	Sealer  *audit.Sealer
+	HTTP    *echo.Echo
+	Config  config.Config
 }
 
 // Options are what tests change beyond the Config.
@@ -82,10 +86,12 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
-	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, Config: cfg,
+	cmdbSvc := cmdb.NewService(db, auditSvc, now)
+	catalogSvc := catalog.NewService(db, auditSvc, now)
+	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Change: changeSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	return a, nil

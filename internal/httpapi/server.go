@@ -19,7 +19,9 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/auth"
+	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -29,6 +31,8 @@ type Deps struct {
 	Auth        *auth.Service
 	Audit       *audit.Service
 	Change      *change.Service
+	CMDB        *cmdb.Service
+	Catalog     *catalog.Service
 	Idempotency IdempotencyStore
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
@@ -118,6 +122,8 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/cab-meetings/:id", h.getMeeting)
 	v1.PUT("/cab-meetings/:id/attendance", h.meetingAttendance)
 	v1.POST("/cab-meetings/:id/close", h.closeMeeting)
+	h.cmdbRoutes(v1)
+	h.catalogRoutes(v1)
 	return e
 }
 
