@@ -59,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout)
+	case "catalog":
+		return catalogCmd(ctx, rest, getenv, stdout, stderr)
+	case "agent":
+		return agentCmd(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "changeboard", version)
 		return nil

@@ -86,8 +86,8 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
-	cmdbSvc := cmdb.NewService(db, auditSvc, now)
-	catalogSvc := catalog.NewService(db, auditSvc, now)
+	cmdbSvc := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, now)
+	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
 	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
 	a.HTTP = httpapi.New(httpapi.Deps{

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -161,4 +162,21 @@ func ChainHash(prev string, seq, eventID int64, contentHash string) string {
 	sum := sha256.Sum256([]byte(prev + "|" + strconv.FormatInt(seq, 10) + "|" +
 		strconv.FormatInt(eventID, 10) + "|" + contentHash))
 	return hex.EncodeToString(sum[:])
+}
+
+// Diff keeps the fields whose values differ between two views of a record,
+// so that an event records what changed and not the whole record twice.
+func Diff(before, after map[string]any) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	for k, v := range after {
+		if old, ok := before[k]; !ok || !reflect.DeepEqual(old, v) {
+			b[k], a[k] = before[k], v
+		}
+	}
+	for k, v := range before {
+		if _, ok := after[k]; !ok {
+			b[k] = v
+		}
+	}
+	return b, a
 }

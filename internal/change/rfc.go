@@ -36,7 +36,11 @@ type RFC struct {
 	// outside this list (DESIGN §3.1).
 	AffectedCIs   []string
 	LinkedUpdates []string
-	ReleaseID     string
+	// SupersededUpdates are the linked updates the catalog now marks
+	// superseded, while the RFC is approved but not yet implementing: the
+	// flag of DESIGN §8. The store computes it on read; it is never saved.
+	SupersededUpdates []string
+	ReleaseID         string
 	// Window is the planned window: the requester's wish until scheduled,
 	// the scheduled window afterwards.
 	Window             *Window

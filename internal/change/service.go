@@ -41,6 +41,8 @@ type Tx interface {
 	// UpdateRFC writes r if its stored version is still version, and
 	// increments r.Version.
 	UpdateRFC(ctx context.Context, r *RFC, version int64) error
+	// SetRFCCIs replaces the RFC's affected-CI index rows.
+	SetRFCCIs(ctx context.Context, id string, cis []string) error
 	FindRFCs(ctx context.Context, f RFCFilter) ([]RFC, error)
 	// ChangeRecord counts closed RFCs of a category and those that failed.
 	ChangeRecord(ctx context.Context, c Category) (closed, failed int, err error)

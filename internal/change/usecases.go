@@ -149,8 +149,14 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		if err := tx.UpdateRFC(ctx, &r, version); err != nil {
 			return err
 		}
+		if slices.Contains(p.Fields, "affected_cis") {
+			if err := tx.SetRFCCIs(ctx, r.ID, r.AffectedCIs); err != nil {
+				return err
+			}
+		}
+		b, a := audit.Diff(before, r.auditView())
 		return s.record(ctx, tx, audit.Record{Actor: actor, Action: "rfc.update", EntityType: "rfc",
-			EntityID: r.ID, Before: before, After: r.auditView()})
+			EntityID: r.ID, Before: b, After: a})
 	})
 	return r, s.refuse(ctx, actor, "rfc.update", "rfc", idOrRef, err)
 }
@@ -247,8 +253,9 @@ func (s *Service) save(ctx context.Context, tx Tx, actor identity.Actor, before 
 	if err := tx.UpdateRFC(ctx, next, before.Version); err != nil {
 		return err
 	}
+	b, a := audit.Diff(before.auditView(), next.auditView())
 	return s.record(ctx, tx, audit.Record{Actor: actor, Action: action, EntityType: "rfc", EntityID: next.ID,
-		Before: before.auditView(), After: next.auditView(), Reason: reason})
+		Before: b, After: a, Reason: reason})
 }
 
 // RecordRetroReview records the retrospective CAB review of an emergency.

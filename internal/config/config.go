@@ -30,6 +30,9 @@ type Config struct {
 	// RetroReviewWindow is how long after an emergency change starts its
 	// retrospective CAB review is due.
 	RetroReviewWindow time.Duration
+	// InventoryMaxAge is how old a CI's inventory may be before compliance
+	// computed from it counts as unknown.
+	InventoryMaxAge time.Duration
 }
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -68,6 +71,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "20s"), "graceful shutdown budget (CHANGEBOARD_SHUTDOWN_TIMEOUT)")
 	seal := fs.String("audit-seal-interval", env("AUDIT_SEAL_INTERVAL", "500ms"), "how often audit events are sealed into the chain (CHANGEBOARD_AUDIT_SEAL_INTERVAL)")
 	retro := fs.String("retro-review-window", env("RETRO_REVIEW_WINDOW", "168h"), "deadline of an emergency change's retrospective CAB review (CHANGEBOARD_RETRO_REVIEW_WINDOW)")
+	invAge := fs.String("inventory-max-age", env("INVENTORY_MAX_AGE", "168h"), "age past which an inventory's compliance is unknown (CHANGEBOARD_INVENTORY_MAX_AGE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CHANGEBOARD_LOG_LEVEL)")
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	if err := fs.Parse(args); err != nil {
@@ -79,6 +83,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	parseDuration(&problems, "CHANGEBOARD_SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
 	parseDuration(&problems, "CHANGEBOARD_AUDIT_SEAL_INTERVAL", *seal, &c.SealInterval)
 	parseDuration(&problems, "CHANGEBOARD_RETRO_REVIEW_WINDOW", *retro, &c.RetroReviewWindow)
+	parseDuration(&problems, "CHANGEBOARD_INVENTORY_MAX_AGE", *invAge, &c.InventoryMaxAge)
 	parseBool(&problems, "CHANGEBOARD_PUBLIC_METRICS", *metrics, &c.PublicMetrics)
 	parseBool(&problems, "CHANGEBOARD_DEMO", *demo, &c.Demo)
 	problems = append(problems, c.validate()...)
@@ -107,6 +112,9 @@ func (c Config) validate() []string {
 	}
 	if c.RetroReviewWindow < time.Hour {
 		p = append(p, "CHANGEBOARD_RETRO_REVIEW_WINDOW: must be at least 1h")
+	}
+	if c.InventoryMaxAge < time.Minute {
+		p = append(p, "CHANGEBOARD_INVENTORY_MAX_AGE: must be at least 1m")
 	}
 	if c.SealInterval < 10*time.Millisecond {
 		p = append(p, "CHANGEBOARD_AUDIT_SEAL_INTERVAL: must be at least 10ms")

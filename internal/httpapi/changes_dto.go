@@ -77,6 +77,7 @@ type rfcDTO struct {
 	ChangeManagerID    string         `json:"change_manager_id"`
 	AffectedCIs        []string       `json:"affected_cis"`
 	LinkedUpdates      []string       `json:"linked_updates"`
+	SupersededUpdates  []string       `json:"superseded_updates"`
 	ReleaseID          string         `json:"release_id"`
 	Window             *windowOut     `json:"window"`
 	ImplementationPlan string         `json:"implementation_plan"`
@@ -101,7 +102,8 @@ func toRFCDTO(r change.RFC, actions []change.Event, now time.Time) rfcDTO {
 	d := rfcDTO{ID: r.ID, Number: r.Number, Ref: r.Ref(), Title: r.Title, Description: r.Description,
 		Reason: r.Reason, Category: string(r.Category), Priority: string(r.Priority), State: string(r.State),
 		RequesterID: r.RequesterID, ChangeManagerID: r.ChangeManagerID, AffectedCIs: nonNilStrings(r.AffectedCIs),
-		LinkedUpdates: nonNilStrings(r.LinkedUpdates), ReleaseID: r.ReleaseID, Window: toWindowOut(r.Window),
+		LinkedUpdates: nonNilStrings(r.LinkedUpdates), SupersededUpdates: supersededFlag(r),
+		ReleaseID: r.ReleaseID, Window: toWindowOut(r.Window),
 		ImplementationPlan: r.ImplementationPlan, BackoutPlan: r.BackoutPlan, TestPlan: r.TestPlan,
 		TestEvidence: r.TestEvidence, TemplateID: r.TemplateID, CloseCode: string(r.CloseCode),
 		ReviewNotes: r.ReviewNotes, ApprovalRound: r.ApprovalRound, ApprovedWindow: toWindowOut(r.ApprovedWindow),

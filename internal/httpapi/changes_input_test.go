@@ -127,3 +127,23 @@ func TestReviewFixes(t *testing.T) {
 		}
 	})
 }
+
+func TestListByCI(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.draft(t, "by ci")
+		count := func(ci string) int { return countItems(t, s, "/api/v1/changes?ci="+ci) }
+		if count("ci-web-01") != 1 || count("ci-x") != 0 {
+			t.Fatalf("before: %d %d", count("ci-web-01"), count("ci-x"))
+		}
+		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/changes/" + r.ID, Token: c.requester.token,
+			Body: map[string]any{"affected_cis": []string{"ci-x"}}})
+		if res.Status != 200 {
+			t.Fatalf("patch: %d %s", res.Status, res.Body)
+		}
+		c.mustFire(t, c.requester, r.ID, "submit", nil)
+		if count("ci-web-01") != 0 || count("ci-x") != 1 {
+			t.Fatalf("after: %d %d", count("ci-web-01"), count("ci-x"))
+		}
+	})
+}

@@ -71,7 +71,10 @@ func New(d Deps) *echo.Echo {
 		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 			Namespace: "changeboard", Subsystem: "http", Registerer: reg,
 		}),
-		middleware.BodyLimit(BodyLimit),
+		// largeBodyRoutes (the CSAF import, documents of several MiB) skip
+		// this limit and set a larger one of their own.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: BodyLimit,
+			Skipper: func(c echo.Context) bool { return largeBodyRoutes[c.Request().Method+" "+c.Path()] }}),
 		requestInfo,
 	)
 	h := handlers{d}

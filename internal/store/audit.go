@@ -58,21 +58,29 @@ const (
 // first takes the audit lock in shared mode: writers never wait on each
 // other, only (briefly) on the sealer's horizon barrier.
 func (tx *Tx) AppendAudit(ctx context.Context, e *audit.Event) error {
+	args := []any{e.OccurredAt.UTC(), e.ActorID, e.ActorRole, e.Action, string(e.Outcome), e.EntityType, e.EntityID,
+		e.Before, e.After, e.Reason, e.RequestID, e.SourceIP, e.ContentHash}
+	q := insertAuditEvent
 	if tx.db.dialect == config.Postgres && !tx.auditLocked {
-		if err := tx.g.Exec("SELECT pg_advisory_xact_lock_shared(" + auditLockKey + ")").Error; err != nil {
-			return translate(err, "audit lock")
-		}
-		tx.auditLocked = true
+		// The lock rides in the same statement as the insert: one round
+		// trip, and the lock is held before the id is drawn.
+		q = insertAuditEventLocked
 	}
-	r := auditRow{OccurredAt: e.OccurredAt.UTC(), ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
-		Outcome: string(e.Outcome), EntityType: e.EntityType, EntityID: e.EntityID, BeforeJSON: e.Before,
-		AfterJSON: e.After, Reason: e.Reason, RequestID: e.RequestID, SourceIP: e.SourceIP, ContentHash: e.ContentHash}
-	if err := tx.g.Create(&r).Error; err != nil {
+	if err := tx.g.Raw(q, args...).Scan(&e.ID).Error; err != nil {
 		return translate(err, "audit event")
 	}
-	e.ID = r.ID
+	tx.auditLocked = true
 	return nil
 }
+
+const (
+	auditColumns     = `(occurred_at, actor_id, actor_role, action, outcome, entity_type, entity_id, before_json, after_json, reason, request_id, source_ip, content_hash)`
+	insertAuditEvent = `INSERT INTO audit_events ` + auditColumns + `
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	insertAuditEventLocked = `WITH audit_lock AS (SELECT pg_advisory_xact_lock_shared(` + auditLockKey + `))
+		INSERT INTO audit_events ` + auditColumns + `
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_lock RETURNING id`
+)
 
 // AppendStandalone implements audit.Store.
 func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {

@@ -179,7 +179,12 @@ func (tx *Tx) FindRFC(ctx context.Context, idOrRef string) (change.RFC, error) {
 		return change.RFC{}, translate(err, "RFC "+idOrRef)
 	}
 	r, err := row.rfc()
-	return r, translate(err, "RFC "+idOrRef)
+	if err != nil {
+		return r, translate(err, "RFC "+idOrRef)
+	}
+	flagged := []change.RFC{r}
+	err = tx.flagSupersededUpdates(flagged)
+	return flagged[0], err
 }
 
 // LockRFC implements change.Tx with an UPDATE, the one row lock that
@@ -208,7 +213,13 @@ func (tx *Tx) UpdateRFC(ctx context.Context, r *change.RFC, version int64) error
 		return versionConflict(r.Ref())
 	}
 	r.Version = row.Version
-	return tx.setRFCCIs(r.ID, r.AffectedCIs)
+	return nil
+}
+
+// SetRFCCIs implements change.Tx: the affected-CI index rows, rewritten
+// only when the list changes.
+func (tx *Tx) SetRFCCIs(ctx context.Context, id string, cis []string) error {
+	return tx.setRFCCIs(id, cis)
 }
 
 // FindRFCs implements change.Tx: newest first, keyset on the number,
@@ -251,7 +262,7 @@ func (tx *Tx) FindRFCs(ctx context.Context, f change.RFCFilter) ([]change.RFC, e
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, tx.flagSupersededUpdates(out)
 }
 
 func likeTitleOrRef(q *gorm.DB, query string) *gorm.DB {

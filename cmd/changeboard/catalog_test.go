@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/changeboard/changeboard/internal/config"
+)
+
+const csafCorpus = "../../../shared/testdata/csaf"
+
+func copyCorpus(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(csafCorpus, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == "va-24-201-01.json" {
+			b = []byte(strings.Replace(string(b), "AdminerEvo", "AdminerEv0", 1)) // tampered
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCatalogImport(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d config.Dialect, vars map[string]string) {
+		dir := t.TempDir()
+		copyCorpus(t, dir, "rhsa-2022_0011.json", "bsi-2022-0001.json", "icsa-24-004-01.json", "icsa-24-004-01.json.sha512",
+			"va-24-201-01.json", "va-24-201-01.json.sha512")
+		r := runCmd(t, vars, "", "catalog", "import", dir)
+		if r.err == nil || !strings.Contains(r.err.Error(), "1 of 4 documents refused") {
+			t.Fatalf("err = %v; want one refusal", r.err)
+		}
+		if !strings.HasPrefix(r.stdout, "imported 3, updated 0, unchanged 0, refused 1\n") ||
+			!strings.Contains(r.stdout, "va-24-201-01.json: invalid input; digest: document sha512 is") {
+			t.Errorf("summary:\n%s", r.stdout)
+		}
+		if !strings.Contains(r.stderr, "[1/4] ") || !strings.Contains(r.stderr, "[4/4] ") || !strings.Contains(r.stderr, "imported RHSA-2022:0011") {
+			t.Errorf("progress:\n%s", r.stderr)
+		}
+		again := runCmd(t, vars, "", "catalog", "import", filepath.Join(dir, "rhsa-2022_0011.json"), filepath.Join(dir, "bsi-2022-0001.json"))
+		if again.err != nil || again.stdout != "imported 0, updated 0, unchanged 2, refused 0\n" {
+			t.Errorf("re-import: %v\n%s", again.err, again.stdout)
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		for _, args := range [][]string{{"catalog"}, {"catalog", "export", "x"}, {"catalog", "import"}} {
+			if r := runCmd(t, nil, "", args...); !errors.Is(r.err, errUsage) || !strings.Contains(r.stderr, "catalog import FILE|DIR") {
+				t.Errorf("%v: %v %q", args, r.err, r.stderr)
+			}
+		}
+		if r := runCmd(t, nil, "", "catalog", "import", filepath.Join(t.TempDir(), "missing")); r.err == nil {
+			t.Error("a missing path imported")
+		}
+	})
+}
