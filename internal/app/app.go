@@ -88,6 +88,14 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	cmdbSvc := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, now)
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
+	// An inventory report recomputes that CI's compliance once it has
+	// committed; a failure leaves the previous verdicts, which the next
+	// report or import recomputes.
+	cmdbSvc.OnInventory = func(ctx context.Context, ciID string) {
+		if err := catalogSvc.RecomputeCI(ctx, ciID); err != nil {
+			log.Error("compliance recompute", "ci", ciID, "err", err.Error())
+		}
+	}
 	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
 	a.HTTP = httpapi.New(httpapi.Deps{

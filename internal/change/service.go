@@ -41,6 +41,8 @@ type Tx interface {
 	// UpdateRFC writes r if its stored version is still version, and
 	// increments r.Version.
 	UpdateRFC(ctx context.Context, r *RFC, version int64) error
+	// AffectedCIFacts looks the affected CIs up in the CMDB.
+	AffectedCIFacts(ctx context.Context, ids []string) (CIFacts, error)
 	// SetRFCCIs replaces the RFC's affected-CI index rows.
 	SetRFCCIs(ctx context.Context, id string, cis []string) error
 	FindRFCs(ctx context.Context, f RFCFilter) ([]RFC, error)
@@ -62,6 +64,16 @@ type Tx interface {
 	UpdateMeeting(ctx context.Context, m *Meeting, version int64) error
 	FindMeeting(ctx context.Context, id string) (Meeting, error)
 	FindMeetings(ctx context.Context, afterStartsAt *time.Time, limit int) ([]Meeting, error)
+}
+
+// CIFacts is what the CMDB says of an RFC's affected CIs.
+type CIFacts struct {
+	// Missing are the ids that name no CI.
+	Missing []string
+	// Criticality counts the CIs by criticality.
+	Criticality map[string]int
+	// ImpactSize is the number of other CIs that depend on them.
+	ImpactSize int
 }
 
 // Store runs fn in one transaction.

@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -53,11 +54,20 @@ func (s *Service) CreateRFC(ctx context.Context, actor identity.Actor, in RFC) (
 	return r, err
 }
 
-// rescore refreshes the risk inputs the service knows (the CIs named, the
-// record of earlier changes of the same category) and the score.
+// rescore refreshes the risk inputs from the CMDB (the affected CIs, which
+// must exist, their criticality and what depends on them) and the record of
+// earlier changes of the same category, and the score.
 func (s *Service) rescore(ctx context.Context, tx Tx, r *RFC) error {
 	r.RiskInputs.Category, r.RiskInputs.Priority = r.Category, r.Priority
 	r.RiskInputs.AffectedCICount = len(r.AffectedCIs)
+	facts, err := tx.AffectedCIFacts(ctx, r.AffectedCIs)
+	if err != nil {
+		return err
+	}
+	if len(facts.Missing) > 0 {
+		return errs.Field("affected_cis", "names no configuration item: "+strings.Join(facts.Missing, ", "))
+	}
+	r.RiskInputs.CriticalityCounts, r.RiskInputs.ImpactGraphSize = facts.Criticality, facts.ImpactSize
 	if r.Category != "" {
 		closed, failed, err := tx.ChangeRecord(ctx, r.Category)
 		if err != nil {

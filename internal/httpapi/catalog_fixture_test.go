@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -149,15 +148,12 @@ type catPkg struct {
 	Architecture string `json:"architecture"`
 }
 
-// mustReport reports a CI's inventory through the CMDB API and recomputes
-// the CI, as the CMDB's OnInventory hook does once wired.
+// mustReport reports a CI's inventory through the CMDB API; the CMDB's
+// OnInventory hook recomputes the CI's compliance before the answer.
 func (e *catalogEnv) mustReport(t *testing.T, ciID string, at time.Time, pkgs ...catPkg) {
 	t.Helper()
 	res := e.do(t, e.admin, "PUT", "/api/v1/cis/"+ciID+"/inventory", map[string]any{"reported_at": at.Format(time.RFC3339), "packages": pkgs})
 	if res.Status != http.StatusOK {
 		t.Fatalf("inventory of %s: %d %s", ciID, res.Status, res.Body)
-	}
-	if err := e.s.App.Catalog.RecomputeCI(context.Background(), ciID); err != nil {
-		t.Fatalf("recompute %s: %v", ciID, err)
 	}
 }

@@ -132,18 +132,44 @@ func TestListByCI(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		c := newCAB(t, s)
 		r := c.draft(t, "by ci")
+		other := mustCI(t, s, "other-01", "low")
 		count := func(ci string) int { return countItems(t, s, "/api/v1/changes?ci="+ci) }
-		if count("ci-web-01") != 1 || count("ci-x") != 0 {
-			t.Fatalf("before: %d %d", count("ci-web-01"), count("ci-x"))
+		if count(c.web) != 1 || count(other) != 0 {
+			t.Fatalf("before: %d %d", count(c.web), count(other))
 		}
 		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/changes/" + r.ID, Token: c.requester.token,
-			Body: map[string]any{"affected_cis": []string{"ci-x"}}})
+			Body: map[string]any{"affected_cis": []string{other}}})
 		if res.Status != 200 {
 			t.Fatalf("patch: %d %s", res.Status, res.Body)
 		}
 		c.mustFire(t, c.requester, r.ID, "submit", nil)
-		if count("ci-web-01") != 0 || count("ci-x") != 1 {
-			t.Fatalf("after: %d %d", count("ci-web-01"), count("ci-x"))
+		if count(c.web) != 0 || count(other) != 1 {
+			t.Fatalf("after: %d %d", count(c.web), count(other))
+		}
+	})
+}
+
+// TestRFCRiskFromCMDB: affected CIs are real references, and the risk
+// counts their criticality and what depends on them.
+func TestRFCRiskFromCMDB(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes", Token: c.requester.token,
+			Body: map[string]any{"title": "ghost", "affected_cis": []string{c.db, "no-such-ci"}}})
+		if p := res.Problem(t); p.Status != 400 || !p.HasField("affected_cis") {
+			t.Fatalf("unknown CI: %+v", p)
+		}
+		// web-01 runs on db-01: changing db-01 impacts web-01.
+		res = s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes", Token: c.requester.token,
+			Body: map[string]any{"title": "db", "affected_cis": []string{c.db}}})
+		var r rfcOut
+		res.JSON(t, &r)
+		points := map[string]int{}
+		for _, f := range r.Risk.Factors {
+			points[f.Name] = f.Points
+		}
+		if res.Status != 201 || points["ci_criticality"] == 0 || points["impact_graph"] == 0 {
+			t.Fatalf("risk from the CMDB: %d %+v", res.Status, r.Risk)
 		}
 	})
 }

@@ -18,6 +18,8 @@ type cab struct {
 	exec                    person
 	auditor, agent, outside person
 	cabID, ecabID, execID   string
+	// web and db are real CIs (web runs on db) that RFCs name.
+	web, db string
 }
 
 type person struct{ id, token string }
@@ -46,7 +48,25 @@ func newCAB(t *testing.T, s *apitest.Server) *cab {
 	c.cabID = c.board(t, "CAB", "cab", ids, 2, "veto")
 	c.ecabID = c.board(t, "ECAB", "ecab", ids[:2], 1, "veto")
 	c.execID = c.board(t, "Executive board", "executive", []string{c.exec.id}, 1, "majority")
+	c.web, c.db = mustCI(t, s, "web-01", "high"), mustCI(t, s, "db-01", "critical")
+	res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cis/" + c.web + "/relationships", Token: s.Admin,
+		Body: map[string]any{"type": "runs_on", "target_id": c.db}})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("relationship: %d %s", res.Status, res.Body)
+	}
 	return c
+}
+
+func mustCI(t *testing.T, s *apitest.Server, name, criticality string) string {
+	t.Helper()
+	res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cis", Token: s.Admin,
+		Body: map[string]any{"name": name, "type": "server", "criticality": criticality}})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("CI %s: %d %s", name, res.Status, res.Body)
+	}
+	var ci struct{ ID string }
+	res.JSON(t, &ci)
+	return ci.ID
 }
 
 func (c *cab) board(t *testing.T, name, kind string, members []string, quorum int, rule string) string {
@@ -92,7 +112,7 @@ func window(from time.Duration, length time.Duration) map[string]string {
 func (c *cab) draft(t *testing.T, title string) rfcOut {
 	t.Helper()
 	res := c.s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes", Token: c.requester.token, Body: map[string]any{
-		"title": title, "reason": "CVE fixes", "affected_cis": []string{"ci-web-01", "ci-db-01"},
+		"title": title, "reason": "CVE fixes", "affected_cis": []string{c.web, c.db},
 		"implementation_plan": "apt-get upgrade", "backout_plan": "apt-get install old", "test_plan": "smoke tests",
 		"window": window(-time.Hour, 48*time.Hour),
 	}})
