@@ -23,6 +23,8 @@ commands:
   user create         create a user: --username, --roles, --display-name, --email;
                       the password is read from CHANGEBOARD_USER_PASSWORD or standard input
   audit verify        verify the audit hash chain (exits 1 when it is broken)
+  catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
+  agent report        send this machine's package inventory: --server URL --token T --ci NAME
   version             print the version
 
 configuration: CHANGEBOARD_* environment variables, see README.md
