@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/catalog/pkgver"
-	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // Update is one entry of the patch catalog: what SUS synchronised, read from
@@ -231,24 +231,10 @@ func ParseState(s string) (State, error) { return parseEnum("state", s, States()
 // deployed; compliance summaries and per-CI totals count these.
 func (s State) Open() bool { return s == StateNew || s == StateApproved }
 
-// parseEnum answers bad input the same way for every enum: an Invalid
-// error naming the field and the choices.
+// parseEnum and joinEnum are the shared enum helpers, so that every enum
+// answers bad input alike.
 func parseEnum[T ~string](field, s string, all []T) (T, error) {
-	if s == "" {
-		return "", errs.Field(field, "is required")
-	}
-	for _, v := range all {
-		if string(v) == s {
-			return v, nil
-		}
-	}
-	return "", errs.Field(field, "must be one of "+joinEnum(all))
+	return workflow.ParseEnum(field, s, all)
 }
 
-func joinEnum[T ~string](all []T) string {
-	parts := make([]string, len(all))
-	for i, v := range all {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
-}
+func joinEnum[T ~string](all []T) string { return workflow.JoinEnum(all) }

@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// Window validation needs the IANA zones on every machine, including
 	// minimal containers without /usr/share/zoneinfo.
 	_ "time/tzdata"
 
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // RFC is a request for change: what is to change, why, how, how to undo it,
@@ -275,24 +277,10 @@ func CloseCodes() []CloseCode {
 // ParseCloseCode reads a close code.
 func ParseCloseCode(s string) (CloseCode, error) { return parseEnum("close_code", s, CloseCodes()) }
 
-// parseEnum is the one parser behind every enum, so that all of them answer
-// bad input the same way: an Invalid error naming the field and the choices.
+// parseEnum and joinEnum are the shared enum helpers, so that every enum
+// answers bad input alike.
 func parseEnum[T ~string](field, s string, all []T) (T, error) {
-	if s == "" {
-		return "", errs.Field(field, "is required")
-	}
-	for _, v := range all {
-		if string(v) == s {
-			return v, nil
-		}
-	}
-	return "", errs.Field(field, "must be one of "+joinEnum(all))
+	return workflow.ParseEnum(field, s, all)
 }
 
-func joinEnum[T ~string](all []T) string {
-	parts := make([]string, len(all))
-	for i, v := range all {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
-}
+func joinEnum[T ~string](all []T) string { return workflow.JoinEnum(all) }
