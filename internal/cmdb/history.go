@@ -91,8 +91,11 @@ func (s *Service) recordVersion(ctx context.Context, tx Tx, actor identity.Actor
 	if err := tx.AppendCIVersion(ctx, v); err != nil {
 		return err
 	}
-	return s.record(ctx, tx, audit.Record{Actor: actor, Role: actor.PrimaryRole(writers...), Action: action,
-		EntityType: "ci", EntityID: next.ID, Before: beforeView, After: next.auditView(), Reason: reason})
+	if err := s.record(ctx, tx, audit.Record{Actor: actor, Role: actor.PrimaryRole(writers...), Action: action,
+		EntityType: "ci", EntityID: next.ID, Before: beforeView, After: next.auditView(), Reason: reason}); err != nil {
+		return err
+	}
+	return s.checkAuthorized(ctx, tx, actor, action, before, v)
 }
 
 // History returns a CI's versions after afterVersion, oldest first, each

@@ -44,6 +44,10 @@ type Tx interface {
 	// FindCIsByID returns the CIs among ids that exist, in no set order.
 	FindCIsByID(ctx context.Context, ids []string) ([]CI, error)
 	AppendCIVersion(ctx context.Context, v CIVersion) error
+	// ImplementingRFCsFor lists the RFCs in implementation that name the CI.
+	ImplementingRFCsFor(ctx context.Context, ciID string) ([]string, error)
+	FlagUnauthorizedChange(ctx context.Context, u *UnauthorizedChange) error
+	FindUnauthorizedChanges(ctx context.Context, afterID int64, limit int) ([]UnauthorizedChange, error)
 	// FindCIVersions returns versions after afterVersion, oldest first.
 	FindCIVersions(ctx context.Context, ciID string, afterVersion int64, limit int) ([]CIVersion, error)
 	// FindCIVersionAt returns the last version recorded at or before at.

@@ -173,3 +173,56 @@ func TestRFCRiskFromCMDB(t *testing.T) {
 		}
 	})
 }
+
+// TestUnauthorizedChanges: a change to an active CI is flagged unless an
+// RFC in implementation names it; changes to planned CIs are not.
+func TestUnauthorizedChanges(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		patchCI := func(id, owner string) {
+			t.Helper()
+			res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + id, Token: c.cm.token,
+				Body: map[string]any{"owner": owner}})
+			if res.Status != 200 {
+				t.Fatalf("patch CI: %d %s", res.Status, res.Body)
+			}
+		}
+		flagged := func() []string {
+			var page struct {
+				Items []struct {
+					CIID   string   `json:"ci_id"`
+					Fields []string `json:"fields"`
+				} `json:"items"`
+			}
+			get(t, s, "/api/v1/cis/unauthorized-changes", c.auditor.token).JSON(t, &page)
+			var out []string
+			for _, u := range page.Items {
+				out = append(out, u.CIID+":"+strings.Join(u.Fields, ","))
+			}
+			return out
+		}
+		patchCI(c.web, "team-a") // planned: not under control yet
+		for _, id := range []string{c.web, c.db} {
+			res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cis/" + id + "/transitions", Token: c.cm.token,
+				Body: map[string]any{"event": "activate"}})
+			if res.Status != 200 {
+				t.Fatalf("activate: %d %s", res.Status, res.Body)
+			}
+		}
+		if got := flagged(); len(got) != 0 {
+			t.Fatalf("flagged before any active change: %v", got)
+		}
+		patchCI(c.web, "team-b") // active, no RFC implementing
+		r := c.build(t, "implementing")
+		if r.State != "implementing" {
+			t.Fatalf("state %s", r.State)
+		}
+		patchCI(c.db, "team-c") // covered by the implementing RFC
+		if got := flagged(); len(got) != 1 || got[0] != c.web+":owner" {
+			t.Fatalf("flagged %v, want only web's owner change", got)
+		}
+		if p := get(t, s, "/api/v1/cis/unauthorized-changes", c.agent.token).Problem(t); p.Status != 403 {
+			t.Fatalf("agent: %+v", p)
+		}
+	})
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
@@ -20,6 +22,7 @@ func (h handlers) cmdbRoutes(v1 *echo.Group) {
 	v1.GET("/cis", h.listCIs)
 	v1.POST("/cis", h.createCI, h.idempotent)
 	v1.POST("/cis/import", h.importCIs)
+	v1.GET("/cis/unauthorized-changes", h.unauthorizedChanges)
 	v1.GET("/cis/:id", h.getCI)
 	v1.PATCH("/cis/:id", h.patchCI)
 	v1.POST("/cis/:id/transitions", h.transitionCI)
@@ -216,4 +219,40 @@ type ciWorkflowDTO struct {
 	Events      []cmdb.Event    `json:"events"`
 	Transitions []transitionDTO `json:"transitions"`
 	Mermaid     string          `json:"mermaid"`
+}
+
+type unauthorizedChangeDTO struct {
+	ID        int64     `json:"id"`
+	CIID      string    `json:"ci_id"`
+	CIName    string    `json:"ci_name"`
+	CIVersion int64     `json:"ci_version"`
+	ActorID   string    `json:"actor_id"`
+	Action    string    `json:"action"`
+	Fields    []string  `json:"fields"`
+	ChangedAt time.Time `json:"changed_at"`
+}
+
+func (h handlers) unauthorizedChanges(c echo.Context) error {
+	var f errs.Fields
+	limit := parseLimit(&f, c.QueryParam("limit"), 50, 500)
+	after, err := decodeAuditCursor(c.QueryParam("cursor"))
+	if err != nil {
+		f.Add("cursor", "not a cursor returned by this list")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	list, err := h.CMDB.UnauthorizedChanges(c.Request().Context(), actorOf(c), after, limit+1)
+	if err != nil {
+		return err
+	}
+	out := listResponse[unauthorizedChangeDTO]{Items: []unauthorizedChangeDTO{}}
+	for i, u := range list {
+		if i == limit {
+			out.NextCursor = audit.EncodeCursor(list[i-1].ID)
+			break
+		}
+		out.Items = append(out.Items, unauthorizedChangeDTO(u))
+	}
+	return ok(c, http.StatusOK, out)
 }
