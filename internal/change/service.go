@@ -43,6 +43,8 @@ type Tx interface {
 	UpdateRFC(ctx context.Context, r *RFC, version int64) error
 	// AffectedCIFacts looks the affected CIs up in the CMDB.
 	AffectedCIFacts(ctx context.Context, ids []string) (CIFacts, error)
+	// TakeBaseline records the current version of each affected CI.
+	TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error
 	// SetRFCCIs replaces the RFC's affected-CI index rows.
 	SetRFCCIs(ctx context.Context, id string, cis []string) error
 	FindRFCs(ctx context.Context, f RFCFilter) ([]RFC, error)

@@ -263,6 +263,12 @@ func (s *Service) save(ctx context.Context, tx Tx, actor identity.Actor, before 
 	if err := tx.UpdateRFC(ctx, next, before.Version); err != nil {
 		return err
 	}
+	if next.State == StateApproved && before.State != StateApproved {
+		// MOF: baseline the configuration the approval was given for.
+		if err := tx.TakeBaseline(ctx, next.ID, next.AffectedCIs, next.UpdatedAt); err != nil {
+			return err
+		}
+	}
 	b, a := audit.Diff(before.auditView(), next.auditView())
 	return s.record(ctx, tx, audit.Record{Actor: actor, Action: action, EntityType: "rfc", EntityID: next.ID,
 		Before: b, After: a, Reason: reason})

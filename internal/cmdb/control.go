@@ -68,3 +68,62 @@ func (s *Service) UnauthorizedChanges(ctx context.Context, actor identity.Actor,
 	})
 	return out, err
 }
+
+// BaselineItem compares one CI of an RFC's baseline with the CI now.
+type BaselineItem struct {
+	CIID            string
+	CIName          string
+	BaselineVersion int64
+	CurrentVersion  int64
+	TakenAt         time.Time
+	// Changes is what changed since the baseline; empty when nothing did.
+	Changes map[string]FieldChange
+}
+
+// BaselineEntry is one stored baseline row.
+type BaselineEntry struct {
+	CIID    string
+	Version int64
+	TakenAt time.Time
+}
+
+// CompareBaseline compares the baseline taken when an RFC was approved
+// with its CIs now (everyone but agents); empty before approval.
+func (s *Service) CompareBaseline(ctx context.Context, actor identity.Actor, rfcID string) ([]BaselineItem, error) {
+	if err := s.requireReader(ctx, actor, "rfc.baseline", "rfc", rfcID); err != nil {
+		return nil, err
+	}
+	var out []BaselineItem
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		entries, err := tx.FindBaseline(ctx, rfcID)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			item, err := compareOne(ctx, tx, e)
+			if err != nil {
+				return err
+			}
+			out = append(out, item)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func compareOne(ctx context.Context, tx Tx, e BaselineEntry) (BaselineItem, error) {
+	then, err := tx.FindCIVersions(ctx, e.CIID, e.Version-1, 1)
+	if err != nil {
+		return BaselineItem{}, err
+	}
+	now, err := tx.FindCI(ctx, e.CIID)
+	if err != nil {
+		return BaselineItem{}, err
+	}
+	item := BaselineItem{CIID: e.CIID, CIName: now.Name, BaselineVersion: e.Version, CurrentVersion: now.Version,
+		TakenAt: e.TakenAt, Changes: map[string]FieldChange{}}
+	if len(then) == 1 {
+		item.Changes = Diff(then[0].Snapshot, now)
+	}
+	return item, nil
+}

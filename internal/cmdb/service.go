@@ -47,6 +47,8 @@ type Tx interface {
 	// ImplementingRFCsFor lists the RFCs in implementation that name the CI.
 	ImplementingRFCsFor(ctx context.Context, ciID string) ([]string, error)
 	FlagUnauthorizedChange(ctx context.Context, u *UnauthorizedChange) error
+	// FindBaseline lists the baseline of an RFC, by CI id.
+	FindBaseline(ctx context.Context, rfcID string) ([]BaselineEntry, error)
 	FindUnauthorizedChanges(ctx context.Context, afterID int64, limit int) ([]UnauthorizedChange, error)
 	// FindCIVersions returns versions after afterVersion, oldest first.
 	FindCIVersions(ctx context.Context, ciID string, afterVersion int64, limit int) ([]CIVersion, error)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -289,6 +290,39 @@ func (h handlers) rfcWorkflow(c echo.Context) error {
 		Transitions: []transitionDTO{}, Mermaid: change.Mermaid()}
 	for _, t := range w.Transitions {
 		out.Transitions = append(out.Transitions, transitionDTO{From: string(t.From), Event: string(t.Event), To: string(t.To)})
+	}
+	return ok(c, http.StatusOK, out)
+}
+
+type baselineItemDTO struct {
+	CIID            string                    `json:"ci_id"`
+	CIName          string                    `json:"ci_name"`
+	BaselineVersion int64                     `json:"baseline_version"`
+	CurrentVersion  int64                     `json:"current_version"`
+	TakenAt         time.Time                 `json:"taken_at"`
+	Changed         bool                      `json:"changed"`
+	Changes         map[string]fieldChangeDTO `json:"changes"`
+}
+
+func (h handlers) rfcBaseline(c echo.Context) error {
+	ctx, actor := c.Request().Context(), actorOf(c)
+	r, err := h.Change.GetRFC(ctx, actor, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	items, err := h.CMDB.CompareBaseline(ctx, actor, r.ID)
+	if err != nil {
+		return err
+	}
+	out := listResponse[baselineItemDTO]{Items: []baselineItemDTO{}}
+	for _, it := range items {
+		d := baselineItemDTO{CIID: it.CIID, CIName: it.CIName, BaselineVersion: it.BaselineVersion,
+			CurrentVersion: it.CurrentVersion, TakenAt: it.TakenAt, Changed: len(it.Changes) > 0,
+			Changes: make(map[string]fieldChangeDTO, len(it.Changes))}
+		for k, ch := range it.Changes {
+			d.Changes[k] = fieldChangeDTO(ch)
+		}
+		out.Items = append(out.Items, d)
 	}
 	return ok(c, http.StatusOK, out)
 }

@@ -226,3 +226,50 @@ func TestUnauthorizedChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestBaselineAtApproval: approval keeps the affected CIs' versions, and
+// the comparison shows what changed since.
+func TestBaselineAtApproval(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.toAwaiting(t, "baseline", "significant", "low")
+		type item struct {
+			CIID            string `json:"ci_id"`
+			BaselineVersion int64  `json:"baseline_version"`
+			CurrentVersion  int64  `json:"current_version"`
+			Changed         bool   `json:"changed"`
+			Changes         map[string]struct {
+				From *string `json:"from"`
+				To   *string `json:"to"`
+			} `json:"changes"`
+		}
+		baseline := func() map[string]item {
+			var page struct{ Items []item }
+			get(t, s, "/api/v1/changes/"+r.Ref+"/baseline", c.auditor.token).JSON(t, &page)
+			out := map[string]item{}
+			for _, it := range page.Items {
+				out[it.CIID] = it
+			}
+			return out
+		}
+		if b := baseline(); len(b) != 0 {
+			t.Fatalf("baseline before approval: %+v", b)
+		}
+		c.approveByCAB(t, r.ID)
+		b := baseline()
+		if len(b) != 2 || b[c.web].Changed || b[c.db].Changed || b[c.web].BaselineVersion != b[c.web].CurrentVersion {
+			t.Fatalf("baseline at approval: %+v", b)
+		}
+		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + c.db, Token: c.cm.token,
+			Body: map[string]any{"os_version": "12.5"}})
+		if res.Status != 200 {
+			t.Fatalf("patch CI: %d %s", res.Status, res.Body)
+		}
+		b = baseline()
+		ch, found := b[c.db].Changes["os_version"]
+		if !b[c.db].Changed || b[c.web].Changed || !found || ch.To == nil || *ch.To != "12.5" ||
+			b[c.db].CurrentVersion != b[c.db].BaselineVersion+1 {
+			t.Fatalf("after a CI change: %+v", b)
+		}
+	})
+}

@@ -111,6 +111,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/changes/:id/votes", h.listVotes)
 	v1.POST("/changes/:id/votes", h.voteRFC, h.idempotent)
 	v1.GET("/changes/:id/history", h.rfcHistory)
+	v1.GET("/changes/:id/baseline", h.rfcBaseline)
 	v1.GET("/me/approvals", h.myApprovals)
 	v1.GET("/boards", h.listBoards)
 	v1.POST("/boards", h.createBoard, h.idempotent)

@@ -70,3 +70,29 @@ func (tx *Tx) FindUnauthorizedChanges(ctx context.Context, afterID int64, limit 
 	}
 	return out, nil
 }
+
+// TakeBaseline implements change.Tx: the CIs' versions as they are now.
+func (tx *Tx) TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error {
+	if len(ciIDs) == 0 {
+		return nil
+	}
+	err := tx.g.Exec(`INSERT INTO rfc_baselines (rfc_id, ci_id, ci_version, taken_at)
+		SELECT ?, id, version, ? FROM cis WHERE id IN ? ON CONFLICT DO NOTHING`, rfcID, at.UTC(), ciIDs).Error
+	return translate(err, "baseline")
+}
+
+// FindBaseline implements cmdb.Tx.
+func (tx *Tx) FindBaseline(ctx context.Context, rfcID string) ([]cmdb.BaselineEntry, error) {
+	var rows []struct {
+		CIID      string `gorm:"column:ci_id"`
+		CIVersion int64  `gorm:"column:ci_version"`
+		TakenAt   time.Time
+	}
+	err := tx.g.Raw(`SELECT ci_id, ci_version, taken_at FROM rfc_baselines WHERE rfc_id = ? ORDER BY ci_id`, rfcID).
+		Scan(&rows).Error
+	out := make([]cmdb.BaselineEntry, len(rows))
+	for i, r := range rows {
+		out[i] = cmdb.BaselineEntry{CIID: r.CIID, Version: r.CIVersion, TakenAt: r.TakenAt.UTC()}
+	}
+	return out, translate(err, "baseline")
+}
