@@ -3,13 +3,12 @@ package change
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow/workflowtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -164,24 +163,6 @@ func TestMermaid(t *testing.T) {
 	})
 	t.Run("Docs", func(t *testing.T) {
 		// The diagram in the docs is the generated one, byte for byte.
-		path := filepath.Join("..", "..", "docs", "state-machines.md")
-		doc, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		const open, fence = "## RFC (request for change)", "```mermaid\n"
-		section := string(doc)[strings.Index(string(doc), open):]
-		start := strings.Index(section, fence) + len(fence)
-		end := start + strings.Index(section[start:], "```")
-		if *update {
-			fixed := strings.Replace(string(doc), section[start:end], got, 1)
-			if err := os.WriteFile(path, []byte(fixed), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		if section[start:end] != got {
-			t.Fatalf("the RFC diagram in %s differs from Mermaid(); rerun with -update if the change is intended:\n%s", path, got)
-		}
+		workflowtest.AssertDocDiagram(t, "## RFC (request for change)", got, *update)
 	})
 }

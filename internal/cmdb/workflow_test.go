@@ -4,14 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow/workflowtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the CI diagram in docs/state-machines.md")
@@ -140,28 +139,6 @@ func TestMermaid(t *testing.T) {
 	})
 	t.Run("Docs", func(t *testing.T) {
 		// The diagram in the docs is the generated one, byte for byte.
-		path := filepath.Join("..", "..", "docs", "state-machines.md")
-		doc, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		const open, fence = "## Configuration item", "```mermaid\n"
-		at := strings.Index(string(doc), open)
-		if at < 0 {
-			t.Fatalf("%s has no %q section", path, open)
-		}
-		section := string(doc)[at:]
-		start := strings.Index(section, fence) + len(fence)
-		end := start + strings.Index(section[start:], "```")
-		if *update {
-			fixed := string(doc)[:at] + section[:start] + got + section[end:]
-			if err := os.WriteFile(path, []byte(fixed), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		if section[start:end] != got {
-			t.Fatalf("the CI diagram in %s differs from Mermaid(); rerun with -update if the change is intended:\n%s", path, got)
-		}
+		workflowtest.AssertDocDiagram(t, "## Configuration item", got, *update)
 	})
 }
