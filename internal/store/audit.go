@@ -11,6 +11,7 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 )
 
+// auditRow is the audit_events table, for the query builder.
 type auditRow struct {
 	ID          int64 `gorm:"primaryKey"`
 	OccurredAt  time.Time
@@ -29,13 +30,6 @@ type auditRow struct {
 }
 
 func (auditRow) TableName() string { return "audit_events" }
-
-func (r auditRow) event() audit.Event {
-	return audit.Event{ID: r.ID, OccurredAt: r.OccurredAt.UTC(), ActorID: r.ActorID, ActorRole: r.ActorRole,
-		Action: r.Action, Outcome: audit.Outcome(r.Outcome), EntityType: r.EntityType, EntityID: r.EntityID,
-		Before: r.BeforeJSON, After: r.AfterJSON, Reason: r.Reason, RequestID: r.RequestID,
-		SourceIP: r.SourceIP, ContentHash: r.ContentHash}
-}
 
 type sealRow struct {
 	Seq      int64 `gorm:"primaryKey;autoIncrement:false"`
