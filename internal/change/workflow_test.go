@@ -45,21 +45,7 @@ func TestNextEveryStateAndEvent(t *testing.T) {
 	if len(d.States) != 16 || len(d.Events) != 17 {
 		t.Fatalf("workflow has %d states and %d events, want 16 and 17", len(d.States), len(d.Events))
 	}
-	for _, s := range d.States {
-		for _, ev := range d.Events {
-			t.Run(fmt.Sprintf("%s/%s", s, ev), func(t *testing.T) {
-				got, err := Next(s, ev)
-				want, ok := allowed[s][ev]
-				if !ok {
-					wantCode(t, err, errs.Conflict)
-					return
-				}
-				if err != nil || got != want {
-					t.Fatalf("Next = %q, %v; want %q", got, err, want)
-				}
-			})
-		}
-	}
+	workflowtest.AssertEveryPair(t, d.States, d.Events, Next, allowed)
 }
 
 func TestNextUnknown(t *testing.T) {

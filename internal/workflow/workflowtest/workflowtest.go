@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/changeboard/changeboard/internal/errs"
 )
 
 // DocPath is docs/state-machines.md as seen from a capability's package
@@ -42,5 +44,26 @@ func AssertDocDiagram(t *testing.T, heading, got string, update bool) {
 	}
 	if section[start:end] != got {
 		t.Fatalf("the diagram under %q in %s differs from the code's; rerun with -update if the change is intended:\n%s", heading, DocPath, got)
+	}
+}
+
+// AssertEveryPair fires every event in every state through next: an event
+// allowed (listed in allowed, with the state it leads to) must lead there;
+// every other pair must be refused with Conflict.
+func AssertEveryPair[S, E ~string](t *testing.T, states []S, events []E, next func(S, E) (S, error), allowed map[S]map[E]S) {
+	t.Helper()
+	for _, s := range states {
+		for _, ev := range events {
+			t.Run(string(s)+"/"+string(ev), func(t *testing.T) {
+				got, err := next(s, ev)
+				want, ok := allowed[s][ev]
+				switch {
+				case !ok && !errs.Is(err, errs.Conflict):
+					t.Fatalf("Next = %q, %v; want a conflict", got, err)
+				case ok && (err != nil || got != want):
+					t.Fatalf("Next = %q, %v; want %q", got, err, want)
+				}
+			})
+		}
 	}
 }
