@@ -114,7 +114,7 @@ func newUser(ctx context.Context, i int64, now time.Time) (auth.User, *audit.Eve
 func auditedWrite(db *store.DB) write {
 	return func(ctx context.Context, i int64) error {
 		u, e := newUser(ctx, i, db.Now())
-		return db.InTx(ctx, func(tx *store.Tx) error {
+		return db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}

@@ -82,7 +82,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (Session
 	now := s.now()
 	var session Session
 	var refusal error
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		byUser, byIP, err := tx.CountLoginFailures(ctx, username, ip, now.Add(-s.opt.FailureWindow))
 		if err != nil {
 			return err
@@ -144,7 +144,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (identity.Actor,
 		return identity.Actor{}, err
 	}
 	var actor identity.Actor
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		u, err := tx.FindUserByID(ctx, c.Subject)
 		if errs.Is(err, errs.NotFound) || (err == nil && u.Disabled) {
 			return errs.E(errs.Unauthenticated, "the token's user is unknown or disabled")

@@ -37,7 +37,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor identity.Actor, in N
 		}
 	}
 	var out IssuedAPIToken
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		owner, allowed := actor.UserID, actor.Roles
 		if in.UserID != "" && in.UserID != actor.UserID {
 			u, err := tx.FindUserByID(ctx, in.UserID)
@@ -107,7 +107,7 @@ func (s *Service) ListAPITokens(ctx context.Context, actor identity.Actor, userI
 		}
 	}
 	var out []APIToken
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindAPITokens(ctx, userID)
 		return err
 	})
@@ -117,7 +117,7 @@ func (s *Service) ListAPITokens(ctx context.Context, actor identity.Actor, userI
 // RevokeAPIToken revokes a token of the caller's, or any token for an admin.
 func (s *Service) RevokeAPIToken(ctx context.Context, actor identity.Actor, id string) (APIToken, error) {
 	var t APIToken
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if t, err = tx.FindAPIToken(ctx, id); err != nil {
 			return err

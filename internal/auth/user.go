@@ -69,7 +69,7 @@ type Tx interface {
 
 // Store runs fn in one transaction.
 type Store interface {
-	InTx(ctx context.Context, fn func(Tx) error) error
+	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{1,62}$`)

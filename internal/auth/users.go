@@ -14,7 +14,7 @@ var admins = []identity.Role{identity.Admin}
 // Me returns the caller's own user record.
 func (s *Service) Me(ctx context.Context, actor identity.Actor) (User, error) {
 	var u User
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		u, err = tx.FindUserByID(ctx, actor.UserID)
 		return err
 	})
@@ -29,7 +29,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (generated str
 		password = GeneratePassword()
 		generated = password
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		n, err := tx.CountUsers(ctx)
 		if err != nil || n > 0 {
 			return err
@@ -57,7 +57,7 @@ func (s *Service) CreateUser(ctx context.Context, actor identity.Actor, in NewUs
 		}
 	}
 	var u User
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		u, err = s.createUser(ctx, tx, actor, in)
 		return err
 	})
@@ -90,7 +90,7 @@ func (s *Service) GetUser(ctx context.Context, actor identity.Actor, id string) 
 		return User{}, err
 	}
 	var u User
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		u, err = tx.FindUserByID(ctx, id)
 		return err
 	})
@@ -103,7 +103,7 @@ func (s *Service) ListUsers(ctx context.Context, actor identity.Actor, after str
 		return nil, err
 	}
 	var out []User
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindUsers(ctx, after, limit)
 		return err
 	})
@@ -117,7 +117,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor identity.Actor, id strin
 		return User{}, err
 	}
 	var u User
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if u, err = tx.FindUserByID(ctx, id); err != nil {
 			return err

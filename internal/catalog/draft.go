@@ -38,7 +38,7 @@ func (s *Service) DraftFromUpdates(ctx context.Context, actor identity.Actor, in
 	}
 	var updates []Update
 	var cis []string
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if updates, err = findApproved(ctx, tx, in.UpdateIDs); err != nil {
 			return err

@@ -88,7 +88,7 @@ func (s *Service) importDocument(ctx context.Context, actor identity.Actor, in I
 	sum := sha256.Sum256(in.Document)
 	u := FromAdvisory(adv, hex.EncodeToString(sum[:]), verified)
 	var res ImportResult
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		res, err = s.importUpdate(ctx, tx, actor, u)
 		return err

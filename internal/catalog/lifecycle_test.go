@@ -205,7 +205,7 @@ func (e *env) approveRFC(tb testing.TB, r change.RFC) change.RFC {
 func (e *env) rfc(tb testing.TB, id string) change.RFC {
 	tb.Helper()
 	var r change.RFC
-	err := e.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
+	err := e.db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) (err error) {
 		r, err = tx.FindRFC(context.Background(), id)
 		return err
 	})

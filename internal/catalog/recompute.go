@@ -14,7 +14,7 @@ import (
 // OnInventory hook); it reads that CI's packages and the updates naming
 // one of them, and writes only the verdicts that changed.
 func (s *Service) RecomputeCI(ctx context.Context, ciID string) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := tx.LockHosts(ctx, []string{ciID}); err != nil {
 			return err
 		}

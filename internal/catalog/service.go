@@ -28,7 +28,7 @@ type Tx interface {
 
 // Store runs fn in one transaction.
 type Store interface {
-	InTx(ctx context.Context, fn func(Tx) error) error
+	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 // RFCCreator files draft RFCs: change.Service, whose use case (and audit

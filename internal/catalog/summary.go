@@ -101,7 +101,7 @@ func (s *Service) ComplianceSummary(ctx context.Context, actor identity.Actor) (
 	}
 	now := s.now()
 	var d SummaryData
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		d, err = tx.ComplianceSummary(ctx, now.Add(-s.opt.InventoryMaxAge))
 		return err
 	})

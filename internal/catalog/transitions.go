@@ -14,7 +14,7 @@ import (
 // records the link on the successor and recomputes compliance.
 func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrVendorID string, ev Event, in TransitionInput, ifVersion *int64) (Update, error) {
 	var u Update
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if u, err = tx.FindUpdate(ctx, idOrVendorID); err != nil {
 			return err

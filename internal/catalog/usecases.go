@@ -39,7 +39,7 @@ func (s *Service) GetUpdate(ctx context.Context, actor identity.Actor, idOrVendo
 		return Update{}, err
 	}
 	var u Update
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		u, err = tx.FindUpdate(ctx, idOrVendorID)
 		return err
 	})
@@ -52,7 +52,7 @@ func (s *Service) ListUpdates(ctx context.Context, actor identity.Actor, f Updat
 		return nil, err
 	}
 	var out []Update
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindUpdates(ctx, f)
 		return err
 	})
@@ -70,7 +70,7 @@ func (s *Service) CreateUpdate(ctx context.Context, actor identity.Actor, in Upd
 	if err != nil {
 		return Update{}, err
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		return s.insert(ctx, tx, actor, &u, "update.create", "")
 	})
 	return u, err

@@ -38,7 +38,7 @@ func (s *Service) CICompliance(ctx context.Context, actor identity.Actor, ciID s
 	}
 	q = s.query(q)
 	var out CICompliance
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if out.Host, err = tx.FindHost(ctx, ciID, false); err != nil {
 			return err
@@ -67,7 +67,7 @@ func (s *Service) UpdateCompliance(ctx context.Context, actor identity.Actor, id
 	q = s.query(q)
 	var out UpdateCompliance
 	var d SummaryData
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if out.Update, err = tx.FindUpdate(ctx, idOrVendorID); err != nil {
 			return err

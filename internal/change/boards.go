@@ -29,7 +29,7 @@ func (s *Service) CreateBoard(ctx context.Context, actor identity.Actor, b Board
 	}
 	now := s.now()
 	b.ID, b.Version, b.CreatedAt, b.UpdatedAt = uuid.NewString(), 1, now, now
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := tx.CreateBoard(ctx, &b); err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (s *Service) UpdateBoard(ctx context.Context, actor identity.Actor, id stri
 		return Board{}, err
 	}
 	var b Board
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if b, err = tx.FindBoard(ctx, id); err != nil {
 			return err
@@ -95,7 +95,7 @@ func (s *Service) GetBoard(ctx context.Context, actor identity.Actor, id string)
 		return Board{}, err
 	}
 	var b Board
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		b, err = tx.FindBoard(ctx, id)
 		return err
 	})
@@ -108,7 +108,7 @@ func (s *Service) ListBoards(ctx context.Context, actor identity.Actor) ([]Board
 		return nil, err
 	}
 	var out []Board
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindBoards(ctx)
 		return err
 	})
@@ -145,7 +145,7 @@ func (s *Service) CreateTemplate(ctx context.Context, actor identity.Actor, t Te
 	t = Template{ID: uuid.NewString(), Title: strings.TrimSpace(t.Title), Description: t.Description,
 		ImplementationPlan: t.ImplementationPlan, BackoutPlan: t.BackoutPlan, CreatedBy: actor.UserID,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := tx.CreateTemplate(ctx, &t); err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Service) CreateTemplate(ctx context.Context, actor identity.Actor, t Te
 // board.
 func (s *Service) ApproveTemplate(ctx context.Context, actor identity.Actor, id string, ifVersion *int64) (Template, error) {
 	var t Template
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if t, err = tx.FindTemplate(ctx, id); err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s *Service) GetTemplate(ctx context.Context, actor identity.Actor, id stri
 		return Template{}, err
 	}
 	var t Template
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		t, err = tx.FindTemplate(ctx, id)
 		return err
 	})
@@ -205,7 +205,7 @@ func (s *Service) ListTemplates(ctx context.Context, actor identity.Actor) ([]Te
 		return nil, err
 	}
 	var out []Template
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindTemplates(ctx)
 		return err
 	})

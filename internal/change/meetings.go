@@ -85,7 +85,7 @@ func (s *Service) CreateMeeting(ctx context.Context, actor identity.Actor, in Ne
 		return Meeting{}, err
 	}
 	var m Meeting
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		b, err := tx.FindBoard(ctx, in.BoardID)
 		if errs.Is(err, errs.NotFound) {
 			return errs.Field("board_id", "no such board")
@@ -183,7 +183,7 @@ func (s *Service) CloseMeeting(ctx context.Context, actor identity.Actor, id str
 
 func (s *Service) changeMeeting(ctx context.Context, actor identity.Actor, id string, ifVersion *int64, action string, change func(Tx, *Meeting) error) (Meeting, error) {
 	var m Meeting
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if m, err = tx.FindMeeting(ctx, id); err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *Service) GetMeeting(ctx context.Context, actor identity.Actor, id strin
 		return Meeting{}, err
 	}
 	var m Meeting
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		m, err = tx.FindMeeting(ctx, id)
 		return err
 	})
@@ -274,7 +274,7 @@ func (s *Service) ListMeetings(ctx context.Context, actor identity.Actor, after 
 		return nil, err
 	}
 	var out []Meeting
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindMeetings(ctx, after, limit)
 		return err
 	})

@@ -80,7 +80,7 @@ type CIFacts struct {
 
 // Store runs fn in one transaction.
 type Store interface {
-	InTx(ctx context.Context, fn func(Tx) error) error
+	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 // History reads the audit trail of one record.

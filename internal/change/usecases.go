@@ -37,7 +37,7 @@ func (s *Service) CreateRFC(ctx context.Context, actor identity.Actor, in RFC) (
 	if err != nil {
 		return RFC{}, s.refuse(ctx, actor, "rfc.create", "rfc", "", err)
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if r.Number, err = tx.NextRFCNumber(ctx); err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (s *Service) GetRFC(ctx context.Context, actor identity.Actor, idOrRef stri
 		return RFC{}, err
 	}
 	var r RFC
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		r, err = tx.FindRFC(ctx, idOrRef)
 		return err
 	})
@@ -101,7 +101,7 @@ func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilte
 		return nil, err
 	}
 	var out []RFC
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindRFCs(ctx, f)
 		return err
 	})
@@ -133,7 +133,7 @@ type RFCPatch struct {
 // actor edit (CheckEdit), with the version check.
 func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef string, p RFCPatch) (RFC, error) {
 	var r RFC
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err
@@ -211,7 +211,7 @@ func (p RFCPatch) apply(r *RFC) {
 // version check and the audit event in one transaction.
 func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef string, ev Event, in TransitionInput, ifVersion *int64) (RFC, error) {
 	var r RFC
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err
@@ -277,7 +277,7 @@ func (s *Service) save(ctx context.Context, tx Tx, actor identity.Actor, before 
 // RecordRetroReview records the retrospective CAB review of an emergency.
 func (s *Service) RecordRetroReview(ctx context.Context, actor identity.Actor, idOrRef, notes string, ifVersion *int64) (RFC, error) {
 	var r RFC
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err

@@ -30,7 +30,7 @@ func (s *Service) Vote(ctx context.Context, actor identity.Actor, idOrRef string
 	}
 	var v Vote
 	var r RFC
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		found, err := tx.FindRFC(ctx, idOrRef)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) Votes(ctx context.Context, actor identity.Actor, idOrRef strin
 		return nil, err
 	}
 	var out []Vote
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		r, err := tx.FindRFC(ctx, idOrRef)
 		if err != nil {
 			return err
@@ -160,7 +160,7 @@ func (s *Service) MyApprovals(ctx context.Context, actor identity.Actor) ([]RFC,
 		return nil, err
 	}
 	var out []RFC
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		waiting, err := tx.FindRFCs(ctx, RFCFilter{State: StateAwaitingApproval, Limit: 1000})
 		if err != nil {
 			return err

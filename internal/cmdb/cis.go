@@ -20,7 +20,7 @@ func (s *Service) CreateCI(ctx context.Context, actor identity.Actor, in CI) (CI
 	if err := c.Validate(); err != nil {
 		return CI{}, err
 	}
-	err := s.store.InTx(ctx, func(tx Tx) error { return s.create(ctx, tx, actor, &c) })
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error { return s.create(ctx, tx, actor, &c) })
 	return c, err
 }
 
@@ -63,7 +63,7 @@ func (s *Service) GetCI(ctx context.Context, actor identity.Actor, idOrName stri
 		return CI{}, err
 	}
 	var c CI
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		c, err = tx.FindCI(ctx, idOrName)
 		return err
 	})
@@ -77,7 +77,7 @@ func (s *Service) GetCIAt(ctx context.Context, actor identity.Actor, idOrName st
 		return CI{}, err
 	}
 	var c CI
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Service) ListCIs(ctx context.Context, actor identity.Actor, f CIFilter)
 		return nil, err
 	}
 	var out []CI
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindCIs(ctx, f)
 		return err
 	})
@@ -113,7 +113,7 @@ func (s *Service) FindCIs(ctx context.Context, actor identity.Actor, ids []strin
 		return nil, err
 	}
 	var found []CI
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		found, err = tx.FindCIsByID(ctx, compact(ids))
 		return err
 	})
@@ -201,7 +201,7 @@ func (s *Service) UpdateCI(ctx context.Context, actor identity.Actor, idOrName s
 		return CI{}, errs.Field("body", "names no field to change")
 	}
 	var c CI
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err
@@ -256,7 +256,7 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrName
 		return CI{}, err
 	}
 	var c CI
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err

@@ -62,7 +62,7 @@ func (s *Service) UnauthorizedChanges(ctx context.Context, actor identity.Actor,
 		return nil, err
 	}
 	var out []UnauthorizedChange
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindUnauthorizedChanges(ctx, afterID, limit)
 		return err
 	})
@@ -94,7 +94,7 @@ func (s *Service) CompareBaseline(ctx context.Context, actor identity.Actor, rfc
 		return nil, err
 	}
 	var out []BaselineItem
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		entries, err := tx.FindBaseline(ctx, rfcID)
 		if err != nil {
 			return err

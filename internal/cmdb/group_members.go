@@ -13,7 +13,7 @@ func (s *Service) DeleteGroup(ctx context.Context, actor identity.Actor, idOrNam
 	if err := s.requireWriter(ctx, actor, "ci_group.delete", "ci_group", idOrName); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		g, err := tx.FindGroup(ctx, idOrName)
 		if err != nil {
 			return err
@@ -35,7 +35,7 @@ func (s *Service) GetGroup(ctx context.Context, actor identity.Actor, idOrName s
 		return Group{}, err
 	}
 	var g Group
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		g, err = tx.FindGroup(ctx, idOrName)
 		return err
 	})
@@ -48,7 +48,7 @@ func (s *Service) ListGroups(ctx context.Context, actor identity.Actor, afterNam
 		return nil, err
 	}
 	var out []Group
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindGroups(ctx, afterName, limit)
 		return err
 	})
@@ -62,7 +62,7 @@ func (s *Service) GroupCIs(ctx context.Context, actor identity.Actor, idOrName, 
 		return nil, err
 	}
 	var out []CI
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		g, err := tx.FindGroup(ctx, idOrName)
 		if err != nil {
 			return err

@@ -158,7 +158,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor identity.Actor, g Group
 	}
 	now := s.stamp()
 	g.ID, g.Version, g.CreatedAt, g.UpdatedAt = uuid.NewString(), 1, now, now
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := checkMembersExist(ctx, tx, g.Members); err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func (s *Service) UpdateGroup(ctx context.Context, actor identity.Actor, idOrNam
 		return Group{}, errs.Field("body", "names no field to change")
 	}
 	var g Group
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.FindGroup(ctx, idOrName)
 		if err != nil {
 			return err

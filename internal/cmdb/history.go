@@ -106,7 +106,7 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrName st
 		return nil, err
 	}
 	var out []CIVersion
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err

@@ -109,7 +109,7 @@ func (s *Service) Impact(ctx context.Context, actor identity.Actor, idOrName str
 		return Impact{}, err
 	}
 	out := Impact{Direction: dir, Depth: depth, Items: []Impacted{}}
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err
@@ -144,7 +144,7 @@ func (s *Service) ImpactSize(ctx context.Context, actor identity.Actor, ids []st
 		return ImpactSummary{}, errs.Field("ids", "at most "+itoa(MaxImpactRoots)+" CIs")
 	}
 	var items []Impacted
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		for _, d := range walks(dir) {
 			hits, err := tx.WalkImpact(ctx, roots, d, depth)
 			if err != nil {

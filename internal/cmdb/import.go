@@ -49,7 +49,7 @@ func (s *Service) ImportCIs(ctx context.Context, actor identity.Actor, rows []Im
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		plans, err := s.planImport(ctx, tx, rows)
 		if err != nil {
 			return err

@@ -84,7 +84,7 @@ func (s *Service) Relate(ctx context.Context, actor identity.Actor, sourceIDOrNa
 		return Relationship{}, err
 	}
 	var r Relationship
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		src, err := tx.FindCI(ctx, sourceIDOrName)
 		if err != nil {
 			return err
@@ -126,7 +126,7 @@ func (s *Service) Unrelate(ctx context.Context, actor identity.Actor, ciIDOrName
 	if err := s.requireWriter(ctx, actor, "ci.unrelate", "ci", ciIDOrName); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx Tx) error {
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.FindCI(ctx, ciIDOrName)
 		if err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Service) Relationships(ctx context.Context, actor identity.Actor, idOrN
 		return nil, err
 	}
 	var out []Relationship
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err

@@ -39,7 +39,7 @@ func (s *Service) ReportInventory(ctx context.Context, actor identity.Actor, idO
 	}
 	var res ReportResult
 	var ciID string
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := tx.FindCI(ctx, idOrName)
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (s *Service) GetInventory(ctx context.Context, actor identity.Actor, idOrNa
 	}
 	var c CI
 	var inv Inventory
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		if c, err = tx.FindCI(ctx, idOrName); err != nil {
 			return err

@@ -82,7 +82,7 @@ type Tx interface {
 
 // Store runs fn in one transaction.
 type Store interface {
-	InTx(ctx context.Context, fn func(Tx) error) error
+	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 // Service holds the configuration management use cases.

@@ -76,9 +76,28 @@ const (
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_lock RETURNING id`
 )
 
-// AppendStandalone implements audit.Store.
+// AppendStandalone implements audit.Store: e is written in a transaction
+// of its own, so that it survives the refused use case. Inside a running
+// transaction (a use case composed into another) it is written once that
+// transaction has ended, committed or not.
 func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {
-	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendAudit(ctx, e) })
+	if tx, ok := db.txFrom(ctx); ok {
+		tx.standalone = append(tx.standalone, e)
+		return nil
+	}
+	return db.appendStandalone(ctx, []*audit.Event{e})
+}
+
+func (db *DB) appendStandalone(ctx context.Context, es []*audit.Event) error {
+	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		tx := &Tx{g: g, db: db}
+		for _, e := range es {
+			if err := tx.AppendAudit(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // FindAuditEvents implements audit.Store: events in id order with their
@@ -206,7 +225,7 @@ func walkUnsealed(g *gorm.DB, v *audit.Verifier) error {
 // seen is final. SQLite's single connection gives the same for free.
 func (db *DB) SettledHorizon(ctx context.Context) (int64, error) {
 	var horizon int64
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		if db.dialect == config.Postgres {
 			if err := tx.g.Exec("SELECT pg_advisory_xact_lock(" + auditLockKey + ")").Error; err != nil {
 				return err
@@ -220,7 +239,7 @@ func (db *DB) SettledHorizon(ctx context.Context) (int64, error) {
 // SealBatch implements audit.SealStore.
 func (db *DB) SealBatch(ctx context.Context, horizon int64, limit int, link func(audit.Seal, []audit.Pending) []audit.Seal) (int, error) {
 	n := 0
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		if db.dialect == config.Postgres {
 			if err := tx.g.Exec("SELECT pg_advisory_xact_lock(" + sealLockKey + ")").Error; err != nil {
 				return err

@@ -20,7 +20,7 @@ func mustAppend(tb testing.TB, db *store.DB, n int) {
 	tb.Helper()
 	ctx := audit.WithRequest(context.Background(), audit.RequestInfo{ID: "req", SourceIP: "192.0.2.1"})
 	for i := 0; i < n; i++ {
-		err := db.InTx(ctx, func(tx *store.Tx) error {
+		err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			return tx.AppendAudit(ctx, audit.New(ctx, time.Now(), audit.Record{
 				Actor:  identity.Actor{UserID: "u1", Roles: []identity.Role{identity.Admin}},
 				Action: "test.write", EntityType: "thing", EntityID: fmt.Sprint(i),

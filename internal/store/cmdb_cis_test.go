@@ -25,7 +25,9 @@ func TestCIStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		now := time.Now().UTC().Truncate(time.Microsecond)
-		in := func(fn func(tx *store.Tx) error) error { return db.InTx(ctx, fn) }
+		in := func(fn func(tx *store.Tx) error) error {
+			return db.InTx(ctx, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
+		}
 		c := newCIRecord("web-01", now)
 		if err := in(func(tx *store.Tx) error { return tx.CreateCI(ctx, &c) }); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,7 @@ func mustAgent(t *testing.T, db *store.DB, name string) identity.Actor {
 	now := time.Now().UTC()
 	u := auth.User{ID: "u-" + name, Username: name, Roles: []identity.Role{identity.Agent}, PasswordHash: "x",
 		Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := db.InTx(context.Background(), func(tx *store.Tx) error { return tx.CreateUser(context.Background(), &u) }); err != nil {
+	if err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error { return tx.CreateUser(context.Background(), &u) }); err != nil {
 		t.Fatal(err)
 	}
 	return u.Actor(u.Roles, "")

@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/config"
 )
 
@@ -116,27 +117,56 @@ type Tx struct {
 	// auditLocked records that this transaction holds the shared audit
 	// lock (PostgreSQL), taken before its first audit event.
 	auditLocked bool
+	// standalone are events that must survive this transaction whatever
+	// its outcome (refusals recorded by a use case running inside it);
+	// the outermost InTx writes them in a transaction of their own once
+	// this one has ended.
+	standalone []*audit.Event
 }
 
-// InTx runs fn in one transaction, committed when fn returns nil.
-func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Tx{g: g, db: db})
+type txKey struct{}
+
+// txFrom returns the transaction of db that ctx carries, if any.
+func (db *DB) txFrom(ctx context.Context) (*Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(*Tx)
+	return tx, ok && tx.db == db
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil. The ctx
+// handed to fn carries the transaction: a use case that calls another
+// capability's use case with it composes with that use case in this one
+// transaction (a nested InTx joins the running transaction instead of
+// opening a second, which on SQLite's single connection would deadlock).
+// Whoever started the transaction commits or rolls it back.
+func (db *DB) InTx(ctx context.Context, fn func(context.Context, *Tx) error) error {
+	if tx, ok := db.txFrom(ctx); ok {
+		return fn(ctx, tx)
+	}
+	var root *Tx
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		root = &Tx{g: g, db: db}
+		return fn(context.WithValue(ctx, txKey{}, root), root)
 	})
+	if root != nil && len(root.standalone) > 0 {
+		if serr := db.appendStandalone(ctx, root.standalone); serr != nil {
+			return errors.Join(err, serr)
+		}
+	}
+	return err
 }
 
 // Runner adapts DB to a capability's Store interface, whose InTx hands out
 // that capability's Tx interface (which *Tx implements).
 type Runner[T any] struct{ DB *DB }
 
-// InTx runs fn in one transaction.
-func (r Runner[T]) InTx(ctx context.Context, fn func(T) error) error {
-	return r.DB.InTx(ctx, func(tx *Tx) error {
+// InTx runs fn in one transaction, or in the one ctx carries (see DB.InTx).
+func (r Runner[T]) InTx(ctx context.Context, fn func(context.Context, T) error) error {
+	return r.DB.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		t, ok := any(tx).(T)
 		if !ok {
 			return errors.New("store.Tx does not implement the capability's Tx")
 		}
-		return fn(t)
+		return fn(ctx, t)
 	})
 }
 

@@ -31,7 +31,7 @@ const staleClaim = 5 * time.Minute
 // BeginIdempotent implements httpapi.IdempotencyStore.
 func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, methodPath, hash string) (*httpapi.StoredResponse, error) {
 	var stored *httpapi.StoredResponse
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		now := db.now()
 		tx.g.Where("actor_id = ? AND key = ? AND status = 0 AND created_at < ?", actorID, key, now.Add(-staleClaim)).
 			Delete(&idempotencyRow{})

@@ -20,7 +20,7 @@ func (settingRow) TableName() string { return "settings" }
 // value of whichever inserted first.
 func (db *DB) EnsureSetting(ctx context.Context, key string, generate func() string) (string, error) {
 	var r settingRow
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		row := settingRow{Key: key, Value: generate(), CreatedAt: db.now()}
 		if err := tx.g.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return err
