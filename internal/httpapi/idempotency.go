@@ -11,25 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/idempotency"
 )
-
-// StoredResponse is the first answer to an idempotent request.
-type StoredResponse struct {
-	Status      int
-	ContentType string
-	Body        []byte
-	Location    string
-}
-
-// IdempotencyStore keeps Idempotency-Key records, per caller.
-type IdempotencyStore interface {
-	// BeginIdempotent claims the key, or returns the stored answer; it
-	// answers Unprocessable when the key was used for another request and
-	// Conflict while the first request is in flight.
-	BeginIdempotent(ctx context.Context, actorID, key, methodPath, hash string) (*StoredResponse, error)
-	FinishIdempotent(ctx context.Context, actorID, key string, r StoredResponse) error
-	AbandonIdempotent(ctx context.Context, actorID, key string) error
-}
 
 // capture tees what a handler writes, to store it.
 type capture struct {
@@ -83,7 +66,7 @@ func (h handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			_ = h.Idempotency.AbandonIdempotent(context.WithoutCancel(ctx), actor.UserID, key)
 			return err
 		}
-		return h.Idempotency.FinishIdempotent(context.WithoutCancel(ctx), actor.UserID, key, StoredResponse{
+		return h.Idempotency.FinishIdempotent(context.WithoutCancel(ctx), actor.UserID, key, idempotency.StoredResponse{
 			Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType),
 			Body: rec.body.Bytes(), Location: c.Response().Header().Get(echo.HeaderLocation),
 		})

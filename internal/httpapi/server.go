@@ -23,6 +23,7 @@ import (
 	"github.com/changeboard/changeboard/internal/change"
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -33,7 +34,7 @@ type Deps struct {
 	Change      *change.Service
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
-	Idempotency IdempotencyStore
+	Idempotency idempotency.Store
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
 	Ready         func(ctx context.Context) error

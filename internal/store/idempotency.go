@@ -7,7 +7,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/changeboard/changeboard/internal/errs"
-	"github.com/changeboard/changeboard/internal/httpapi"
+	"github.com/changeboard/changeboard/internal/idempotency"
 )
 
 type idempotencyRow struct {
@@ -28,9 +28,9 @@ func (idempotencyRow) TableName() string { return "idempotency_keys" }
 // any request may run, so a claim left by a crashed replica expires.
 const staleClaim = 5 * time.Minute
 
-// BeginIdempotent implements httpapi.IdempotencyStore.
-func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, methodPath, hash string) (*httpapi.StoredResponse, error) {
-	var stored *httpapi.StoredResponse
+// BeginIdempotent implements idempotency.Store.
+func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, methodPath, hash string) (*idempotency.StoredResponse, error) {
+	var stored *idempotency.StoredResponse
 	err := db.InTx(ctx, func(ctx context.Context, tx *Tx) error {
 		now := db.now()
 		tx.g.Where("actor_id = ? AND key = ? AND status = 0 AND created_at < ?", actorID, key, now.Add(-staleClaim)).
@@ -49,20 +49,20 @@ func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, methodPath, has
 		case row.Status == 0:
 			return errs.E(errs.Conflict, "a request with this Idempotency-Key is still being processed")
 		}
-		stored = &httpapi.StoredResponse{Status: row.Status, ContentType: row.ContentType, Body: []byte(row.Body), Location: row.Location}
+		stored = &idempotency.StoredResponse{Status: row.Status, ContentType: row.ContentType, Body: []byte(row.Body), Location: row.Location}
 		return nil
 	})
 	return stored, translate(err, "idempotency key")
 }
 
-// FinishIdempotent implements httpapi.IdempotencyStore.
-func (db *DB) FinishIdempotent(ctx context.Context, actorID, key string, r httpapi.StoredResponse) error {
+// FinishIdempotent implements idempotency.Store.
+func (db *DB) FinishIdempotent(ctx context.Context, actorID, key string, r idempotency.StoredResponse) error {
 	err := db.gorm.WithContext(ctx).Model(&idempotencyRow{}).Where("actor_id = ? AND key = ?", actorID, key).
 		Updates(map[string]any{"status": r.Status, "content_type": r.ContentType, "body": string(r.Body), "location": r.Location}).Error
 	return translate(err, "idempotency key")
 }
 
-// AbandonIdempotent implements httpapi.IdempotencyStore: a failed request
+// AbandonIdempotent implements idempotency.Store: a failed request
 // frees its key for a retry.
 func (db *DB) AbandonIdempotent(ctx context.Context, actorID, key string) error {
 	err := db.gorm.WithContext(ctx).Where("actor_id = ? AND key = ? AND status = 0", actorID, key).Delete(&idempotencyRow{}).Error
