@@ -72,7 +72,7 @@ func BenchmarkCatalogImport(b *testing.B) {
 // document renamed "<tracking id>-BENCH-k". Renaming changes the bytes, so
 // only the first round carries the published hash files.
 func corpusCopies(b *testing.B, n int) []catalog.ImportInput {
-	files, err := filepath.Glob("../../shared/testdata/csaf/*.json")
+	files, err := filepath.Glob("../testdata/csaf/*.json")
 	if err != nil || len(files) == 0 {
 		b.Fatalf("corpus: %v", err)
 	}

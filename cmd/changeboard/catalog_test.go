@@ -10,7 +10,8 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 )
 
-const csafCorpus = "../../../shared/testdata/csaf"
+// csafCorpus is the repository's corpus of real advisories.
+const csafCorpus = "../../testdata/csaf"
 
 func copyCorpus(t *testing.T, dir string, names ...string) {
 	t.Helper()

@@ -17,8 +17,8 @@ import (
 	"github.com/changeboard/changeboard/internal/store/storetest"
 )
 
-// corpusDir is the shared corpus of real advisories beside the repository.
-const corpusDir = "../../../shared/testdata/csaf"
+// corpusDir is the repository's corpus of real advisories.
+const corpusDir = "../../testdata/csaf"
 
 // The actors of the service tests.
 var (

@@ -12,8 +12,8 @@ import (
 	"github.com/changeboard/changeboard/internal/apitest"
 )
 
-// csafDir is the shared corpus of real advisories beside the repository.
-const csafDir = "../../../shared/testdata/csaf"
+// csafDir is the repository's corpus of real advisories.
+const csafDir = "../../testdata/csaf"
 
 // catalogEnv is a service with the people of the patch cycle.
 type catalogEnv struct {

@@ -12,9 +12,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
-// testdataDir is the shared corpus of real advisories, beside the main repo
-// both here and in CI. Its absence fails the tests rather than skipping them.
-const testdataDir = "../../../../shared/testdata/csaf"
+// testdataDir is the repository's corpus of real advisories (see
+// testdata/README.md). Its absence fails the tests rather than skipping them.
+const testdataDir = "../../../testdata/csaf"
 
 func MustReadTestdata(tb testing.TB, name string) []byte {
 	tb.Helper()
