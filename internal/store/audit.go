@@ -11,6 +11,9 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 )
 
+// The transaction implements audit.Appender (checked by the compiler).
+var _ audit.Appender = (*Tx)(nil)
+
 // auditRow is the audit_events table, for the query builder.
 type auditRow struct {
 	ID          int64 `gorm:"primaryKey"`

@@ -11,6 +11,9 @@ import (
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
+// The transaction implements auth.Tx (checked by the compiler).
+var _ auth.Tx = (*Tx)(nil)
+
 type userRow struct {
 	ID           string
 	Username     string

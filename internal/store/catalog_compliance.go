@@ -14,6 +14,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements catalog.ComplianceRepository (checked by the compiler).
+var _ catalog.ComplianceRepository = (*Tx)(nil)
+
 // chunkSize keeps IN lists under both databases' bound-parameter limits.
 const chunkSize = 500
 

@@ -11,6 +11,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements catalog.UpdateRepository (checked by the compiler).
+var _ catalog.UpdateRepository = (*Tx)(nil)
+
 type updateRow struct {
 	ID              string
 	VendorID        string

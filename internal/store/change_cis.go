@@ -8,10 +8,13 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 )
 
+// The transaction implements change.ConfigurationRepository (checked by the compiler).
+var _ change.ConfigurationRepository = (*Tx)(nil)
+
 // riskImpactDepth is how far the impact graph is walked for an RFC's risk.
 const riskImpactDepth = 3
 
-// AffectedCIFacts implements change.Tx with the CMDB's own queries, inside
+// AffectedCIFacts implements change.ConfigurationRepository with the CMDB's own queries, inside
 // the RFC's transaction: which of the ids are not CIs, how critical the
 // others are, and how many other CIs depend on them.
 func (tx *Tx) AffectedCIFacts(ctx context.Context, ids []string) (change.CIFacts, error) {

@@ -12,6 +12,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements change.RFCRepository (checked by the compiler).
+var _ change.RFCRepository = (*Tx)(nil)
+
 type rfcRow struct {
 	ID                 string
 	Number             int64
@@ -137,7 +140,7 @@ func (row rfcRow) rfc() (change.RFC, error) {
 	return r, nil
 }
 
-// NextRFCNumber implements change.Tx: the counter row serialises RFC
+// NextRFCNumber implements change.RFCRepository: the counter row serialises RFC
 // creation only.
 func (tx *Tx) NextRFCNumber(ctx context.Context) (int64, error) {
 	var n int64
@@ -145,7 +148,7 @@ func (tx *Tx) NextRFCNumber(ctx context.Context) (int64, error) {
 	return n, translate(err, "RFC number")
 }
 
-// CreateRFC implements change.Tx.
+// CreateRFC implements change.RFCRepository.
 func (tx *Tx) CreateRFC(ctx context.Context, r *change.RFC) error {
 	row := toRFCRow(*r)
 	if err := tx.g.Create(&row).Error; err != nil {
@@ -166,7 +169,7 @@ func (tx *Tx) setRFCCIs(id string, cis []string) error {
 	return nil
 }
 
-// FindRFC implements change.Tx.
+// FindRFC implements change.RFCRepository.
 func (tx *Tx) FindRFC(ctx context.Context, idOrRef string) (change.RFC, error) {
 	q := tx.g.Model(&rfcRow{})
 	if n, err := change.ParseRef(idOrRef); err == nil {
@@ -187,7 +190,7 @@ func (tx *Tx) FindRFC(ctx context.Context, idOrRef string) (change.RFC, error) {
 	return flagged[0], err
 }
 
-// LockRFC implements change.Tx with an UPDATE, the one row lock that
+// LockRFC implements change.RFCRepository with an UPDATE, the one row lock that
 // behaves alike on both databases (SQLite's single writer makes it moot).
 func (tx *Tx) LockRFC(ctx context.Context, id string) error {
 	res := tx.g.Exec("UPDATE rfcs SET lock_seq = lock_seq + 1 WHERE id = ?", id)
@@ -200,7 +203,7 @@ func (tx *Tx) LockRFC(ctx context.Context, id string) error {
 	return nil
 }
 
-// UpdateRFC implements change.Tx.
+// UpdateRFC implements change.RFCRepository.
 func (tx *Tx) UpdateRFC(ctx context.Context, r *change.RFC, version int64) error {
 	row := toRFCRow(*r)
 	row.Version = version + 1
@@ -216,13 +219,13 @@ func (tx *Tx) UpdateRFC(ctx context.Context, r *change.RFC, version int64) error
 	return nil
 }
 
-// SetRFCCIs implements change.Tx: the affected-CI index rows, rewritten
+// SetRFCCIs implements change.RFCRepository: the affected-CI index rows, rewritten
 // only when the list changes.
 func (tx *Tx) SetRFCCIs(ctx context.Context, id string, cis []string) error {
 	return tx.setRFCCIs(id, cis)
 }
 
-// FindRFCs implements change.Tx: newest first, keyset on the number,
+// FindRFCs implements change.RFCRepository: newest first, keyset on the number,
 // every filter backed by an index ending in the number.
 func (tx *Tx) FindRFCs(ctx context.Context, f change.RFCFilter) ([]change.RFC, error) {
 	q := tx.g.Model(&rfcRow{})
@@ -273,7 +276,7 @@ func likeTitleOrRef(q *gorm.DB, query string) *gorm.DB {
 	return q.Where(`lower(title) LIKE ? ESCAPE '\'`, "%"+escaped+"%")
 }
 
-// ChangeRecord implements change.Tx.
+// ChangeRecord implements change.RFCRepository.
 func (tx *Tx) ChangeRecord(ctx context.Context, c change.Category) (closed, failed int, err error) {
 	var out struct{ Closed, Failed int }
 	err = tx.g.Raw(`SELECT COUNT(*) AS closed,

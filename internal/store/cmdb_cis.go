@@ -13,6 +13,12 @@ import (
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
+// The transaction implements cmdb.CIRepository and cmdb.Directory (checked by the compiler).
+var (
+	_ cmdb.CIRepository = (*Tx)(nil)
+	_ cmdb.Directory    = (*Tx)(nil)
+)
+
 type ciRow struct {
 	ID          string
 	Name        string
@@ -72,7 +78,7 @@ func cisOf(rows []ciRow) ([]cmdb.CI, error) {
 	return out, nil
 }
 
-// CreateCI implements cmdb.Tx; a taken name is a Conflict.
+// CreateCI implements cmdb.CIRepository; a taken name is a Conflict.
 func (tx *Tx) CreateCI(ctx context.Context, c *cmdb.CI) error {
 	row := toCIRow(*c)
 	if err := tx.g.Create(&row).Error; err != nil {
@@ -95,7 +101,7 @@ func (tx *Tx) setCIAttributes(id string, attrs map[string]string) error {
 	return nil
 }
 
-// FindCI implements cmdb.Tx: by id, or else by name (names are never
+// FindCI implements cmdb.CIRepository: by id, or else by name (names are never
 // UUIDs, so the two cannot collide).
 func (tx *Tx) FindCI(ctx context.Context, idOrName string) (cmdb.CI, error) {
 	var row ciRow
@@ -106,7 +112,7 @@ func (tx *Tx) FindCI(ctx context.Context, idOrName string) (cmdb.CI, error) {
 	return c, translate(err, "CI "+idOrName)
 }
 
-// UpdateCI implements cmdb.Tx.
+// UpdateCI implements cmdb.CIRepository.
 func (tx *Tx) UpdateCI(ctx context.Context, c *cmdb.CI, version int64) error {
 	row := toCIRow(*c)
 	row.Version = version + 1
@@ -122,7 +128,7 @@ func (tx *Tx) UpdateCI(ctx context.Context, c *cmdb.CI, version int64) error {
 	return tx.setCIAttributes(c.ID, c.Attributes)
 }
 
-// FindCIs implements cmdb.Tx: by name, keyset on the name, each equality
+// FindCIs implements cmdb.CIRepository: by name, keyset on the name, each equality
 // filter backed by an index ending in the name.
 func (tx *Tx) FindCIs(ctx context.Context, f cmdb.CIFilter) ([]cmdb.CI, error) {
 	q := tx.g.Model(&ciRow{})
@@ -157,7 +163,7 @@ func ciLikePattern(query string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(query)) + "%"
 }
 
-// FindCIsByID implements cmdb.Tx, in chunks that stay under both
+// FindCIsByID implements cmdb.CIRepository, in chunks that stay under both
 // databases' limits on bound parameters.
 func (tx *Tx) FindCIsByID(ctx context.Context, ids []string) ([]cmdb.CI, error) {
 	var rows []ciRow
@@ -171,7 +177,7 @@ func (tx *Tx) FindCIsByID(ctx context.Context, ids []string) ([]cmdb.CI, error) 
 	return cisOf(rows)
 }
 
-// UserHasRole implements cmdb.Tx.
+// UserHasRole implements cmdb.Directory.
 func (tx *Tx) UserHasRole(ctx context.Context, id string, role identity.Role) (bool, error) {
 	var r userRow
 	err := tx.g.Where("id = ?", id).Take(&r).Error

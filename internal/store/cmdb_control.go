@@ -9,6 +9,9 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 )
 
+// The transaction implements cmdb.ControlRepository (checked by the compiler).
+var _ cmdb.ControlRepository = (*Tx)(nil)
+
 type unauthorizedRow struct {
 	ID        int64  `gorm:"primaryKey"`
 	CIID      string `gorm:"column:ci_id"`
@@ -21,7 +24,7 @@ type unauthorizedRow struct {
 
 func (unauthorizedRow) TableName() string { return "ci_unauthorized_changes" }
 
-// ImplementingRFCsFor implements cmdb.Tx.
+// ImplementingRFCsFor implements cmdb.ControlRepository.
 func (tx *Tx) ImplementingRFCsFor(ctx context.Context, ciID string) ([]string, error) {
 	var ids []string
 	err := tx.g.Raw(`SELECT r.id FROM rfc_cis c JOIN rfcs r ON r.id = c.rfc_id
@@ -29,7 +32,7 @@ func (tx *Tx) ImplementingRFCsFor(ctx context.Context, ciID string) ([]string, e
 	return ids, translate(err, "implementing RFCs")
 }
 
-// FlagUnauthorizedChange implements cmdb.Tx.
+// FlagUnauthorizedChange implements cmdb.ControlRepository.
 func (tx *Tx) FlagUnauthorizedChange(ctx context.Context, u *cmdb.UnauthorizedChange) error {
 	row := unauthorizedRow{CIID: u.CIID, CIVersion: u.CIVersion, ActorID: u.ActorID, Action: u.Action,
 		Fields: mustJSON(u.Fields), ChangedAt: u.ChangedAt.UTC()}
@@ -40,7 +43,7 @@ func (tx *Tx) FlagUnauthorizedChange(ctx context.Context, u *cmdb.UnauthorizedCh
 	return nil
 }
 
-// FindUnauthorizedChanges implements cmdb.Tx, with the CI's name.
+// FindUnauthorizedChanges implements cmdb.ControlRepository, with the CI's name.
 func (tx *Tx) FindUnauthorizedChanges(ctx context.Context, afterID int64, limit int) ([]cmdb.UnauthorizedChange, error) {
 	// A flat row: gorm does not fill embedded structs from a joined Scan.
 	var rows []struct {
@@ -71,7 +74,7 @@ func (tx *Tx) FindUnauthorizedChanges(ctx context.Context, afterID int64, limit 
 	return out, nil
 }
 
-// TakeBaseline implements change.Tx: the CIs' versions as they are now.
+// TakeBaseline implements change.ConfigurationRepository: the CIs' versions as they are now.
 func (tx *Tx) TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error {
 	if len(ciIDs) == 0 {
 		return nil
@@ -81,7 +84,7 @@ func (tx *Tx) TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at
 	return translate(err, "baseline")
 }
 
-// FindBaseline implements cmdb.Tx.
+// FindBaseline implements cmdb.ControlRepository.
 func (tx *Tx) FindBaseline(ctx context.Context, rfcID string) ([]cmdb.BaselineEntry, error) {
 	var rows []struct {
 		CIID      string `gorm:"column:ci_id"`

@@ -9,6 +9,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements cmdb.GroupRepository (checked by the compiler).
+var _ cmdb.GroupRepository = (*Tx)(nil)
+
 type ciGroupRow struct {
 	ID          string
 	Name        string
@@ -52,7 +55,7 @@ func (r ciGroupRow) group() (cmdb.Group, error) {
 	return g, nil
 }
 
-// CreateGroup implements cmdb.Tx.
+// CreateGroup implements cmdb.GroupRepository.
 func (tx *Tx) CreateGroup(ctx context.Context, g *cmdb.Group) error {
 	row := toCIGroupRow(*g)
 	if err := tx.g.Create(&row).Error; err != nil {
@@ -79,7 +82,7 @@ func (tx *Tx) setGroupMembers(id string, members []string) error {
 	return translate(tx.g.Table("ci_group_members").CreateInBatches(rows, 500).Error, "group members")
 }
 
-// UpdateGroup implements cmdb.Tx.
+// UpdateGroup implements cmdb.GroupRepository.
 func (tx *Tx) UpdateGroup(ctx context.Context, g *cmdb.Group, version int64) error {
 	row := toCIGroupRow(*g)
 	row.Version = version + 1
@@ -95,7 +98,7 @@ func (tx *Tx) UpdateGroup(ctx context.Context, g *cmdb.Group, version int64) err
 	return tx.setGroupMembers(g.ID, g.Members)
 }
 
-// DeleteGroup implements cmdb.Tx.
+// DeleteGroup implements cmdb.GroupRepository.
 func (tx *Tx) DeleteGroup(ctx context.Context, id string, version int64) error {
 	if err := tx.g.Exec("DELETE FROM ci_group_members WHERE group_id = ?", id).Error; err != nil {
 		return translate(err, "group members")
@@ -110,7 +113,7 @@ func (tx *Tx) DeleteGroup(ctx context.Context, id string, version int64) error {
 	return nil
 }
 
-// FindGroup implements cmdb.Tx, with a static group's member ids.
+// FindGroup implements cmdb.GroupRepository, with a static group's member ids.
 func (tx *Tx) FindGroup(ctx context.Context, idOrName string) (cmdb.Group, error) {
 	var row ciGroupRow
 	if err := tx.g.Where("id = ? OR name = ?", idOrName, idOrName).Take(&row).Error; err != nil {
@@ -124,7 +127,7 @@ func (tx *Tx) FindGroup(ctx context.Context, idOrName string) (cmdb.Group, error
 	return g, translate(err, "group members")
 }
 
-// FindGroups implements cmdb.Tx: by name, without their members.
+// FindGroups implements cmdb.GroupRepository: by name, without their members.
 func (tx *Tx) FindGroups(ctx context.Context, afterName string, limit int) ([]cmdb.Group, error) {
 	var rows []ciGroupRow
 	if err := tx.g.Where("name > ?", afterName).Order("name").Limit(limit).Find(&rows).Error; err != nil {

@@ -9,6 +9,9 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 )
 
+// The transaction implements cmdb.InventoryRepository (checked by the compiler).
+var _ cmdb.InventoryRepository = (*Tx)(nil)
+
 type inventoryRow struct {
 	CIID         string `gorm:"column:ci_id;primaryKey"`
 	ReportedAt   time.Time
@@ -29,7 +32,7 @@ type packageRow struct {
 
 func (packageRow) TableName() string { return "ci_packages" }
 
-// FindInventory implements cmdb.Tx: the packages in primary-key order.
+// FindInventory implements cmdb.InventoryRepository: the packages in primary-key order.
 func (tx *Tx) FindInventory(ctx context.Context, ciID string) (cmdb.Inventory, error) {
 	var inv inventoryRow
 	if err := tx.g.Where("ci_id = ?", ciID).Take(&inv).Error; err != nil {
@@ -47,7 +50,7 @@ func (tx *Tx) FindInventory(ctx context.Context, ciID string) (cmdb.Inventory, e
 	return out, nil
 }
 
-// SaveInventory implements cmdb.Tx: the inventory row with its version
+// SaveInventory implements cmdb.InventoryRepository: the inventory row with its version
 // check, then only the packages that changed — a changed version is the
 // old row deleted and the new one inserted — in batches.
 func (tx *Tx) SaveInventory(ctx context.Context, inv *cmdb.Inventory, d cmdb.PackageDiff, version int64) error {

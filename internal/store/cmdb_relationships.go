@@ -9,6 +9,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements cmdb.RelationshipRepository (checked by the compiler).
+var _ cmdb.RelationshipRepository = (*Tx)(nil)
+
 type relationshipRow struct {
 	ID           string
 	SourceID     string
@@ -22,7 +25,7 @@ type relationshipRow struct {
 
 func (relationshipRow) TableName() string { return "ci_relationships" }
 
-// CreateRelationship implements cmdb.Tx; the same source, type and
+// CreateRelationship implements cmdb.RelationshipRepository; the same source, type and
 // target twice is a Conflict.
 func (tx *Tx) CreateRelationship(ctx context.Context, r *cmdb.Relationship) error {
 	dependent, dependency := r.Type.Dependency(r.SourceID, r.TargetID)
@@ -53,7 +56,7 @@ const relationshipSelect = `SELECT r.id, r.source_id, r.type, r.target_id, r.cre
 	s.name AS source_name, t.name AS target_name
 	FROM ci_relationships r JOIN cis s ON s.id = r.source_id JOIN cis t ON t.id = r.target_id `
 
-// FindRelationship implements cmdb.Tx.
+// FindRelationship implements cmdb.RelationshipRepository.
 func (tx *Tx) FindRelationship(ctx context.Context, id string) (cmdb.Relationship, error) {
 	var rows []relationshipView
 	if err := tx.g.Raw(relationshipSelect+"WHERE r.id = ?", id).Scan(&rows).Error; err != nil {
@@ -65,7 +68,7 @@ func (tx *Tx) FindRelationship(ctx context.Context, id string) (cmdb.Relationshi
 	return rows[0].relationship(), nil
 }
 
-// DeleteRelationship implements cmdb.Tx.
+// DeleteRelationship implements cmdb.RelationshipRepository.
 func (tx *Tx) DeleteRelationship(ctx context.Context, id string) error {
 	res := tx.g.Exec("DELETE FROM ci_relationships WHERE id = ?", id)
 	if err := translate(res.Error, "relationship "+id); err != nil {
@@ -77,7 +80,7 @@ func (tx *Tx) DeleteRelationship(ctx context.Context, id string) error {
 	return nil
 }
 
-// FindRelationships implements cmdb.Tx, by type and then the names of the
+// FindRelationships implements cmdb.RelationshipRepository, by type and then the names of the
 // ends, through the source and target indexes.
 func (tx *Tx) FindRelationships(ctx context.Context, ciID string, f cmdb.RelationshipFilter) ([]cmdb.Relationship, error) {
 	var where []string
@@ -137,7 +140,7 @@ type impactRow struct {
 	State       string
 }
 
-// WalkImpact implements cmdb.Tx with one recursive query, the same SQL on
+// WalkImpact implements cmdb.RelationshipRepository with one recursive query, the same SQL on
 // both databases. Downstream follows dependency → dependent, upstream the
 // reverse, each through its covering index.
 func (tx *Tx) WalkImpact(ctx context.Context, roots []string, dir cmdb.Direction, depth int) ([]cmdb.ImpactHit, error) {

@@ -9,6 +9,9 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
+// The transaction implements cmdb.VersionRepository (checked by the compiler).
+var _ cmdb.VersionRepository = (*Tx)(nil)
+
 type ciVersionRow struct {
 	CIID       string `gorm:"column:ci_id"`
 	Version    int64
@@ -83,7 +86,7 @@ func (r ciVersionRow) version() (cmdb.CIVersion, error) {
 	return v, nil
 }
 
-// AppendCIVersion implements cmdb.Tx; the key (ci_id, version) makes a
+// AppendCIVersion implements cmdb.VersionRepository; the key (ci_id, version) makes a
 // second writer of the same version a conflict.
 func (tx *Tx) AppendCIVersion(ctx context.Context, v cmdb.CIVersion) error {
 	changes := make(map[string]fieldChangeJSON, len(v.Changes))
@@ -107,7 +110,7 @@ func versionsOf(rows []ciVersionRow) ([]cmdb.CIVersion, error) {
 	return out, nil
 }
 
-// FindCIVersions implements cmdb.Tx through the primary key.
+// FindCIVersions implements cmdb.VersionRepository through the primary key.
 func (tx *Tx) FindCIVersions(ctx context.Context, ciID string, afterVersion int64, limit int) ([]cmdb.CIVersion, error) {
 	var rows []ciVersionRow
 	err := tx.g.Where("ci_id = ? AND version > ?", ciID, afterVersion).Order("version").Limit(limit).Find(&rows).Error
@@ -117,7 +120,7 @@ func (tx *Tx) FindCIVersions(ctx context.Context, ciID string, afterVersion int6
 	return versionsOf(rows)
 }
 
-// FindCIVersionAt implements cmdb.Tx.
+// FindCIVersionAt implements cmdb.VersionRepository.
 func (tx *Tx) FindCIVersionAt(ctx context.Context, ciID string, at time.Time) (cmdb.CIVersion, error) {
 	var row ciVersionRow
 	err := tx.g.Where("ci_id = ? AND recorded_at <= ?", ciID, at.UTC()).Order("version DESC").Take(&row).Error
