@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -57,17 +58,6 @@ const MaxPageSize = 500
 // readers may read the trail.
 var readers = []identity.Role{identity.Auditor, identity.Admin}
 
-// Require returns nil when actor holds one of roles; otherwise it records
-// the refusal (in a transaction of its own, so that it survives the
-// refused use case) and returns Forbidden.
-func (s *Service) Require(ctx context.Context, actor identity.Actor, action, entityType, entityID string, roles ...identity.Role) error {
-	if actor.Has(roles...) {
-		return nil
-	}
-	return s.Deny(ctx, actor, action, entityType, entityID,
-		errs.E(errs.Forbidden, "this action needs one of the roles %v", roles))
-}
-
 // Deny records that actor was refused action for reason and returns reason.
 func (s *Service) Deny(ctx context.Context, actor identity.Actor, action, entityType, entityID string, reason error) error {
 	e := New(ctx, s.now(), Record{
@@ -88,7 +78,7 @@ func (s *Service) Record(ctx context.Context, r Record) error {
 
 // List returns events matching f, for auditors and admins.
 func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (Page, error) {
-	if err := s.Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
+	if err := guard.New(s).Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
 		return Page{}, err
 	}
 	if f.Limit <= 0 {
@@ -113,7 +103,7 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (Pag
 
 // Verify walks the whole chain, for auditors and admins.
 func (s *Service) Verify(ctx context.Context, actor identity.Actor) (Report, error) {
-	if err := s.Require(ctx, actor, "audit.verify", "audit", "", readers...); err != nil {
+	if err := guard.New(s).Require(ctx, actor, "audit.verify", "audit", "", readers...); err != nil {
 		return Report{}, err
 	}
 	return VerifyStore(ctx, s.store)

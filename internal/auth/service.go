@@ -10,6 +10,7 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -29,6 +30,7 @@ type Options struct {
 type Service struct {
 	store  Store
 	audit  *audit.Service
+	guard  guard.Guard
 	signer *Signer
 	now    func() time.Time
 	opt    Options
@@ -55,7 +57,7 @@ func NewService(store Store, auditSvc *audit.Service, signer *Signer, now func()
 		opt.TokenTTL = 15 * time.Minute
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), opt.BcryptCost)
-	return &Service{store: store, audit: auditSvc, signer: signer, now: now, opt: opt, dummyHash: dummy}
+	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), signer: signer, now: now, opt: opt, dummyHash: dummy}
 }
 
 // Session is the answer to a successful login.

@@ -32,7 +32,7 @@ type IssuedAPIToken struct {
 // the caller's (or, for an admin issuing to another user, that user's).
 func (s *Service) CreateAPIToken(ctx context.Context, actor identity.Actor, in NewAPIToken) (IssuedAPIToken, error) {
 	if in.UserID != "" && in.UserID != actor.UserID {
-		if err := s.audit.Require(ctx, actor, "token.create", "user", in.UserID, admins...); err != nil {
+		if err := s.guard.Require(ctx, actor, "token.create", "user", in.UserID, admins...); err != nil {
 			return IssuedAPIToken{}, err
 		}
 	}
@@ -102,7 +102,7 @@ func (s *Service) ListAPITokens(ctx context.Context, actor identity.Actor, userI
 		userID = actor.UserID
 	}
 	if userID != actor.UserID {
-		if err := s.audit.Require(ctx, actor, "token.list", "user", userID, admins...); err != nil {
+		if err := s.guard.Require(ctx, actor, "token.list", "user", userID, admins...); err != nil {
 			return nil, err
 		}
 	}

@@ -52,7 +52,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (generated str
 // CreateUser adds a user; admins only (the CLI acts as identity.System).
 func (s *Service) CreateUser(ctx context.Context, actor identity.Actor, in NewUser) (User, error) {
 	if actor.UserID != identity.System.UserID {
-		if err := s.audit.Require(ctx, actor, "user.create", "user", "", admins...); err != nil {
+		if err := s.guard.Require(ctx, actor, "user.create", "user", "", admins...); err != nil {
 			return User{}, err
 		}
 	}
@@ -86,7 +86,7 @@ func (s *Service) createUser(ctx context.Context, tx Tx, actor identity.Actor, i
 
 // GetUser returns one user; admins only.
 func (s *Service) GetUser(ctx context.Context, actor identity.Actor, id string) (User, error) {
-	if err := s.audit.Require(ctx, actor, "user.read", "user", id, admins...); err != nil {
+	if err := s.guard.Require(ctx, actor, "user.read", "user", id, admins...); err != nil {
 		return User{}, err
 	}
 	var u User
@@ -99,7 +99,7 @@ func (s *Service) GetUser(ctx context.Context, actor identity.Actor, id string) 
 
 // ListUsers pages through users by username; admins only.
 func (s *Service) ListUsers(ctx context.Context, actor identity.Actor, after string, limit int) ([]User, error) {
-	if err := s.audit.Require(ctx, actor, "user.list", "user", "", admins...); err != nil {
+	if err := s.guard.Require(ctx, actor, "user.list", "user", "", admins...); err != nil {
 		return nil, err
 	}
 	var out []User
@@ -113,7 +113,7 @@ func (s *Service) ListUsers(ctx context.Context, actor identity.Actor, after str
 // UpdateUser changes roles, the disabled flag, names or the password;
 // admins only, and an admin cannot lock themselves out.
 func (s *Service) UpdateUser(ctx context.Context, actor identity.Actor, id string, in UserUpdate) (User, error) {
-	if err := s.audit.Require(ctx, actor, "user.update", "user", id, admins...); err != nil {
+	if err := s.guard.Require(ctx, actor, "user.update", "user", id, admins...); err != nil {
 		return User{}, err
 	}
 	var u User

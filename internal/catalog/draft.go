@@ -30,7 +30,7 @@ const MaxDraftUpdates = 100
 // update is required (fresh evidence only, of the group if given), the
 // updates are linked, and the plan lists the fixed packages.
 func (s *Service) DraftFromUpdates(ctx context.Context, actor identity.Actor, in DraftInput) (change.RFC, error) {
-	if err := s.audit.Require(ctx, actor, "rfc.draft_from_updates", "rfc", "", drafters...); err != nil {
+	if err := s.guard.Require(ctx, actor, "rfc.draft_from_updates", "rfc", "", drafters...); err != nil {
 		return change.RFC{}, err
 	}
 	if err := in.validate(); err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/change"
-	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -51,6 +51,7 @@ const DefaultInventoryMaxAge = 7 * 24 * time.Hour
 type Service struct {
 	store   Store
 	audit   *audit.Service
+	guard   guard.Guard
 	changes RFCCreator
 	now     func() time.Time
 	opt     Options
@@ -61,7 +62,7 @@ func NewService(store Store, auditSvc *audit.Service, changes RFCCreator, now fu
 	if opt.InventoryMaxAge <= 0 {
 		opt.InventoryMaxAge = DefaultInventoryMaxAge
 	}
-	return &Service{store: store, audit: auditSvc, changes: changes, now: now, opt: opt}
+	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), changes: changes, now: now, opt: opt}
 }
 
 // Now is the service's clock.
@@ -77,19 +78,8 @@ func (s *Service) record(ctx context.Context, tx Tx, r audit.Record) error {
 	return tx.AppendAudit(ctx, audit.New(ctx, s.now(), r))
 }
 
-// refuse records a Forbidden refusal in the audit trail (in its own
-// transaction, since the use case's is rolled back) and returns err.
-func (s *Service) refuse(ctx context.Context, actor identity.Actor, action, entityID string, err error) error {
-	if errs.Is(err, errs.Forbidden) {
-		if derr := s.audit.Deny(ctx, actor, action, "update", entityID, err); !errs.Is(derr, errs.Forbidden) {
-			return derr
-		}
-	}
-	return err
-}
-
 func (s *Service) requireReader(ctx context.Context, actor identity.Actor, action, entityType, id string) error {
-	return s.audit.Require(ctx, actor, action, entityType, id, readers...)
+	return s.guard.Require(ctx, actor, action, entityType, id, readers...)
 }
 
 // requireEditor lets the command line (identity.System) and the editors in.
@@ -97,5 +87,5 @@ func (s *Service) requireEditor(ctx context.Context, actor identity.Actor, actio
 	if actor.UserID == identity.System.UserID {
 		return nil
 	}
-	return s.audit.Require(ctx, actor, action, "update", "", editors...)
+	return s.guard.Require(ctx, actor, action, "update", "", editors...)
 }

@@ -39,7 +39,7 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrVend
 		u = next
 		return nil
 	})
-	return u, s.refuse(ctx, actor, "update."+string(ev), idOrVendorID, err)
+	return u, s.guard.Refuse(ctx, actor, "update."+string(ev), "update", idOrVendorID, err)
 }
 
 // supersedeBy is a change manager naming u's successor: the successor

@@ -21,7 +21,7 @@ func boardView(b Board) map[string]any {
 
 // CreateBoard configures a board; admins only, one board per kind.
 func (s *Service) CreateBoard(ctx context.Context, actor identity.Actor, b Board) (Board, error) {
-	if err := s.audit.Require(ctx, actor, "board.create", "board", "", boardAdmins...); err != nil {
+	if err := s.guard.Require(ctx, actor, "board.create", "board", "", boardAdmins...); err != nil {
 		return Board{}, err
 	}
 	if err := b.Validate(); err != nil {
@@ -51,7 +51,7 @@ type BoardPatch struct {
 // UpdateBoard changes a board's name, members, quorum or rule; admins only.
 // Votes already cast stay; the new membership counts from the next vote.
 func (s *Service) UpdateBoard(ctx context.Context, actor identity.Actor, id string, p BoardPatch) (Board, error) {
-	if err := s.audit.Require(ctx, actor, "board.update", "board", id, boardAdmins...); err != nil {
+	if err := s.guard.Require(ctx, actor, "board.update", "board", id, boardAdmins...); err != nil {
 		return Board{}, err
 	}
 	var b Board
@@ -123,7 +123,7 @@ func templateView(t Template) map[string]any {
 
 // CreateTemplate proposes a standard-change template; change managers.
 func (s *Service) CreateTemplate(ctx context.Context, actor identity.Actor, t Template) (Template, error) {
-	if err := s.audit.Require(ctx, actor, "template.create", "change_template", "", managers...); err != nil {
+	if err := s.guard.Require(ctx, actor, "template.create", "change_template", "", managers...); err != nil {
 		return Template{}, err
 	}
 	var fs errs.Fields
@@ -183,7 +183,7 @@ func (s *Service) ApproveTemplate(ctx context.Context, actor identity.Actor, id 
 		return s.record(ctx, tx, audit.Record{Actor: actor, Role: identity.CABMember, Action: "template.approve",
 			EntityType: "change_template", EntityID: t.ID, Before: before, After: templateView(t)})
 	})
-	return t, s.refuse(ctx, actor, "template.approve", "change_template", id, err)
+	return t, s.guard.Refuse(ctx, actor, "template.approve", "change_template", id, err)
 }
 
 // GetTemplate returns one template.

@@ -70,7 +70,7 @@ type NewMeeting struct {
 // the RFCs awaiting that board whose planned window starts before the
 // meeting's horizon, riskiest first, then by planned start.
 func (s *Service) CreateMeeting(ctx context.Context, actor identity.Actor, in NewMeeting) (Meeting, error) {
-	if err := s.audit.Require(ctx, actor, "meeting.create", "cab_meeting", "", managers...); err != nil {
+	if err := s.guard.Require(ctx, actor, "meeting.create", "cab_meeting", "", managers...); err != nil {
 		return Meeting{}, err
 	}
 	var fs errs.Fields
@@ -147,7 +147,7 @@ func (s *Service) agenda(ctx context.Context, tx Tx, b Board, startsAt time.Time
 
 // RecordAttendance sets who attends an open meeting: members of its board.
 func (s *Service) RecordAttendance(ctx context.Context, actor identity.Actor, id string, attendees []string, ifVersion *int64) (Meeting, error) {
-	if err := s.audit.Require(ctx, actor, "meeting.attendance", "cab_meeting", id, managers...); err != nil {
+	if err := s.guard.Require(ctx, actor, "meeting.attendance", "cab_meeting", id, managers...); err != nil {
 		return Meeting{}, err
 	}
 	return s.changeMeeting(ctx, actor, id, ifVersion, "meeting.attendance", func(tx Tx, m *Meeting) error {
@@ -171,7 +171,7 @@ func (s *Service) RecordAttendance(ctx context.Context, actor identity.Actor, id
 // who attended, and for each agenda item the votes taken in the meeting and
 // where the RFC stands now.
 func (s *Service) CloseMeeting(ctx context.Context, actor identity.Actor, id string, ifVersion *int64) (Meeting, error) {
-	if err := s.audit.Require(ctx, actor, "meeting.close", "cab_meeting", id, managers...); err != nil {
+	if err := s.guard.Require(ctx, actor, "meeting.close", "cab_meeting", id, managers...); err != nil {
 		return Meeting{}, err
 	}
 	return s.changeMeeting(ctx, actor, id, ifVersion, "meeting.close", func(tx Tx, m *Meeting) error {

@@ -27,11 +27,12 @@ func RetroReviewOverdue(r RFC, now time.Time) bool {
 // answers Conflict when r is not an emergency that has started, or is
 // reviewed already; Forbidden for the wrong actor; Invalid without notes.
 func RecordRetroReview(r RFC, a identity.Actor, notes string, now time.Time) (RFC, error) {
-	if !r.Emergency() || !slices.Contains(reviewable, r.State) {
-		return r, errs.E(errs.Conflict, "only an emergency change that has started gets a retrospective review")
-	}
+	// The role first: who may not record a review learns nothing of the RFC.
 	if !a.Has(managers...) {
 		return r, errs.E(errs.Forbidden, "recording a retrospective review needs one of the roles %s", joinEnum(managers))
+	}
+	if !r.Emergency() || !slices.Contains(reviewable, r.State) {
+		return r, errs.E(errs.Conflict, "only an emergency change that has started gets a retrospective review")
 	}
 	if a.UserID == r.RequesterID {
 		return r, errs.E(errs.Forbidden, "a requester never reviews their own change")

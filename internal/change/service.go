@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/audit"
-	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -64,6 +64,7 @@ type History interface {
 type Service struct {
 	store   Store
 	audit   *audit.Service
+	guard   guard.Guard
 	history History
 	now     func() time.Time
 	policy  Policy
@@ -71,7 +72,7 @@ type Service struct {
 
 // NewService returns the change service.
 func NewService(store Store, auditSvc *audit.Service, history History, now func() time.Time, policy Policy) *Service {
-	return &Service{store: store, audit: auditSvc, history: history, now: now, policy: policy}
+	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), history: history, now: now, policy: policy}
 }
 
 // Now is the service's clock.
@@ -80,24 +81,13 @@ func (s *Service) Now() time.Time { return s.now() }
 // Actions lists what actor may do with r now.
 func (s *Service) Actions(r RFC, actor identity.Actor) []Event { return Actions(r, actor, s.now()) }
 
-// refuse records a Forbidden refusal in the audit trail (its own
-// transaction, since the use case's is rolled back) and returns err.
-func (s *Service) refuse(ctx context.Context, actor identity.Actor, action, entityType, entityID string, err error) error {
-	if errs.Is(err, errs.Forbidden) {
-		if derr := s.audit.Deny(ctx, actor, action, entityType, entityID, err); !errs.Is(derr, errs.Forbidden) {
-			return derr
-		}
-	}
-	return err
-}
-
 // readers may read RFCs, boards and meetings: everyone but agents, whose
 // tokens only report inventory and deployment status.
 var readers = []identity.Role{identity.Requester, identity.ChangeManager, identity.CABMember,
 	identity.ReleaseManager, identity.Auditor, identity.Admin}
 
 func (s *Service) requireReader(ctx context.Context, actor identity.Actor, action, entityType, id string) error {
-	return s.audit.Require(ctx, actor, action, entityType, id, readers...)
+	return s.guard.Require(ctx, actor, action, entityType, id, readers...)
 }
 
 func (s *Service) record(ctx context.Context, tx Tx, r audit.Record) error {

@@ -35,7 +35,7 @@ func (s *Service) CreateRFC(ctx context.Context, actor identity.Actor, in RFC) (
 	in.ID = uuid.NewString()
 	r, err := NewRFC(actor, in, now)
 	if err != nil {
-		return RFC{}, s.refuse(ctx, actor, "rfc.create", "rfc", "", err)
+		return RFC{}, s.guard.Refuse(ctx, actor, "rfc.create", "rfc", "", err)
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if r.Number, err = tx.NextRFCNumber(ctx); err != nil {
@@ -168,7 +168,7 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		return s.record(ctx, tx, audit.Record{Actor: actor, Action: "rfc.update", EntityType: "rfc",
 			EntityID: r.ID, Before: b, After: a})
 	})
-	return r, s.refuse(ctx, actor, "rfc.update", "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc.update", "rfc", idOrRef, err)
 }
 
 func checkVersion(r RFC, want *int64) error {
@@ -238,7 +238,7 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef 
 		r = next
 		return nil
 	})
-	return r, s.refuse(ctx, actor, "rfc."+string(ev), "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc."+string(ev), "rfc", idOrRef, err)
 }
 
 // facts loads what a guard needs beyond the RFC: the policy and the
@@ -295,7 +295,7 @@ func (s *Service) RecordRetroReview(ctx context.Context, actor identity.Actor, i
 		r = next
 		return nil
 	})
-	return r, s.refuse(ctx, actor, "rfc.retro_review", "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc.retro_review", "rfc", idOrRef, err)
 }
 
 // History returns the audit events of one RFC in order: its changes,

@@ -31,7 +31,7 @@ type ReportResult struct {
 // once the report has committed.
 func (s *Service) ReportInventory(ctx context.Context, actor identity.Actor, idOrName string, r Report) (ReportResult, error) {
 	const action = "ci.inventory"
-	if err := s.audit.Require(ctx, actor, action, "ci", idOrName, identity.Agent, identity.Admin); err != nil {
+	if err := s.guard.Require(ctx, actor, action, "ci", idOrName, identity.Agent, identity.Admin); err != nil {
 		return ReportResult{}, err
 	}
 	if err := r.Validate(s.now()); err != nil {
@@ -53,7 +53,7 @@ func (s *Service) ReportInventory(ctx context.Context, actor identity.Actor, idO
 		return err
 	})
 	if err != nil {
-		return ReportResult{}, s.refuse(ctx, actor, action, "ci", firstNonEmpty(ciID, idOrName), err)
+		return ReportResult{}, s.guard.Refuse(ctx, actor, action, "ci", firstNonEmpty(ciID, idOrName), err)
 	}
 	if !res.Unchanged && s.OnInventory != nil {
 		s.OnInventory(ctx, ciID)

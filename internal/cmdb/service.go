@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/audit"
-	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
 
@@ -53,6 +53,7 @@ type Store interface {
 type Service struct {
 	store Store
 	audit *audit.Service
+	guard guard.Guard
 	now   func() time.Time
 	// OnInventory, when set, is called after an inventory report has
 	// committed, with the CI's id (the catalog recomputes that CI's
@@ -62,7 +63,7 @@ type Service struct {
 
 // NewService returns the CMDB service.
 func NewService(store Store, auditSvc *audit.Service, now func() time.Time) *Service {
-	return &Service{store: store, audit: auditSvc, now: now}
+	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), now: now}
 }
 
 // Now is the service's clock.
@@ -84,22 +85,11 @@ var (
 func Writers() []identity.Role { return append([]identity.Role(nil), writers...) }
 
 func (s *Service) requireReader(ctx context.Context, actor identity.Actor, action, entityType, id string) error {
-	return s.audit.Require(ctx, actor, action, entityType, id, readers...)
+	return s.guard.Require(ctx, actor, action, entityType, id, readers...)
 }
 
 func (s *Service) requireWriter(ctx context.Context, actor identity.Actor, action, entityType, id string) error {
-	return s.audit.Require(ctx, actor, action, entityType, id, writers...)
-}
-
-// refuse records a Forbidden refusal in the audit trail (its own
-// transaction, since the use case's was rolled back) and returns err.
-func (s *Service) refuse(ctx context.Context, actor identity.Actor, action, entityType, entityID string, err error) error {
-	if errs.Is(err, errs.Forbidden) {
-		if derr := s.audit.Deny(ctx, actor, action, entityType, entityID, err); !errs.Is(derr, errs.Forbidden) {
-			return derr
-		}
-	}
-	return err
+	return s.guard.Require(ctx, actor, action, entityType, id, writers...)
 }
 
 func (s *Service) record(ctx context.Context, tx Tx, r audit.Record) error {
