@@ -12,6 +12,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/store"
@@ -32,7 +33,8 @@ var benchReader = identity.Actor{UserID: "bench-reader", Roles: []identity.Role{
 
 func catalogService(db *store.DB) *catalog.Service {
 	auditSvc := audit.NewService(db, db.Now)
-	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, db.Now, change.Policy{})
+	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
+		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, db.Now), db.Now, change.Policy{})
 	return catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changes, db.Now, catalog.Options{InventoryMaxAge: 7 * 24 * time.Hour})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/store"
 )
@@ -45,7 +46,8 @@ func catalogCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	auditSvc := audit.NewService(db, db.Now)
-	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, db.Now, change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
+	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
+		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, db.Now), db.Now, change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	svc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changes, db.Now,
 		catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
 	var s importSummary

@@ -84,9 +84,9 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	authSvc := auth.NewService(store.Runner[auth.Tx]{DB: db}, auditSvc,
 		auth.NewSigner(key, cfg.Issuer, cfg.Audience), now,
 		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
-	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, now,
-		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	cmdbSvc := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, now)
+	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cmdbSvc, now,
+		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
 	// An inventory report recomputes that CI's compliance once it has
 	// committed; a failure leaves the previous verdicts, which the next

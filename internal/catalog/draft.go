@@ -28,7 +28,9 @@ const MaxDraftUpdates = 100
 // DraftFromUpdates turns approved updates into a draft RFC through the
 // change process's own CreateRFC: the affected CIs are those where an
 // update is required (fresh evidence only, of the group if given), the
-// updates are linked, and the plan lists the fixed packages.
+// updates are linked, and the plan lists the fixed packages. The updates
+// and CIs are read and the RFC is created in one transaction: CreateRFC,
+// called with the transaction's ctx, joins it.
 func (s *Service) DraftFromUpdates(ctx context.Context, actor identity.Actor, in DraftInput) (change.RFC, error) {
 	if err := s.guard.Require(ctx, actor, "rfc.draft_from_updates", "rfc", "", drafters...); err != nil {
 		return change.RFC{}, err
@@ -36,27 +38,27 @@ func (s *Service) DraftFromUpdates(ctx context.Context, actor identity.Actor, in
 	if err := in.validate(); err != nil {
 		return change.RFC{}, err
 	}
-	var updates []Update
-	var cis []string
+	var r change.RFC
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		if updates, err = findApproved(ctx, tx, in.UpdateIDs); err != nil {
+		updates, err := findApproved(ctx, tx, in.UpdateIDs)
+		if err != nil {
 			return err
 		}
 		ids := make([]string, len(updates))
 		for i, u := range updates {
 			ids[i] = u.ID
 		}
-		cis, err = tx.FindRequiringCIs(ctx, ids, in.GroupID, s.now().Add(-s.opt.InventoryMaxAge))
+		cis, err := tx.FindRequiringCIs(ctx, ids, in.GroupID, s.now().Add(-s.opt.InventoryMaxAge))
+		if err != nil {
+			return err
+		}
+		if len(cis) == 0 {
+			return errs.E(errs.Conflict, "no CI with a fresh inventory requires these updates")
+		}
+		r, err = s.changes.CreateRFC(ctx, actor, draftRFC(in, updates, cis))
 		return err
 	})
-	if err != nil {
-		return change.RFC{}, err
-	}
-	if len(cis) == 0 {
-		return change.RFC{}, errs.E(errs.Conflict, "no CI with a fresh inventory requires these updates")
-	}
-	return s.changes.CreateRFC(ctx, actor, draftRFC(in, updates, cis))
+	return r, err
 }
 
 func (in DraftInput) validate() error {

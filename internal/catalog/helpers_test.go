@@ -11,6 +11,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/store"
@@ -46,7 +47,8 @@ func newEnv(tb testing.TB, db *store.DB) *env {
 	tb.Helper()
 	e := &env{db: db, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	auditSvc := audit.NewService(db, e.clock)
-	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, e.clock, change.Policy{RetroReviewWindow: 168 * time.Hour})
+	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
+		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, e.clock), e.clock, change.Policy{RetroReviewWindow: 168 * time.Hour})
 	e.svc = catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changes, e.clock,
 		catalog.Options{InventoryMaxAge: 72 * time.Hour})
 	return e

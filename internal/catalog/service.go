@@ -31,8 +31,9 @@ type Store interface {
 	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
-// RFCCreator files draft RFCs: change.Service, whose use case (and audit
-// event) draft-from-updates reuses rather than reimplements.
+// RFCCreator files draft RFCs: change.Service implements it, whose use case
+// (and audit event) draft-from-updates reuses rather than reimplements,
+// inside its own transaction (through the ctx it passes).
 type RFCCreator interface {
 	CreateRFC(ctx context.Context, actor identity.Actor, in change.RFC) (change.RFC, error)
 }

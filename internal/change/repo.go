@@ -55,12 +55,3 @@ type MeetingRepository interface {
 	FindMeeting(ctx context.Context, id string) (Meeting, error)
 	FindMeetings(ctx context.Context, afterStartsAt *time.Time, limit int) ([]Meeting, error)
 }
-
-// ConfigurationRepository is what the RFC use cases read and record of the
-// CMDB inside their transaction.
-type ConfigurationRepository interface {
-	// AffectedCIFacts looks the affected CIs up in the CMDB.
-	AffectedCIFacts(ctx context.Context, ids []string) (CIFacts, error)
-	// TakeBaseline records the current version of each affected CI.
-	TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error
-}

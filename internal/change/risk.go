@@ -5,6 +5,10 @@ import (
 	"math"
 )
 
+// riskImpactDepth is how far down the dependency graph the CIs that depend
+// on an RFC's affected CIs are counted for its risk (ImpactGraphSize).
+const riskImpactDepth = 3
+
 // RiskInputs are the facts a risk score is computed from, kept on the RFC so
 // that the score can be recomputed and explained later.
 type RiskInputs struct {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/audit"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -37,17 +38,19 @@ type Tx interface {
 	VoteRepository
 	TemplateRepository
 	MeetingRepository
-	ConfigurationRepository
 }
 
-// CIFacts is what the CMDB says of an RFC's affected CIs.
-type CIFacts struct {
-	// Missing are the ids that name no CI.
-	Missing []string
-	// Criticality counts the CIs by criticality.
-	Criticality map[string]int
-	// ImpactSize is the number of other CIs that depend on them.
-	ImpactSize int
+// ConfigurationItems is what change management asks of the CMDB:
+// cmdb.Service implements it. Called with a use case's ctx, its methods run
+// inside that use case's transaction.
+type ConfigurationItems interface {
+	// AffectedCIFacts says which ids are not CIs, how critical the others
+	// are and how many CIs depend on them within depth steps.
+	AffectedCIFacts(ctx context.Context, ids []string, depth int) (cmdb.CIFacts, error)
+	// TakeBaseline records the current version of each CI for an RFC.
+	TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error
+	// CompareBaseline compares an RFC's baseline with its CIs now.
+	CompareBaseline(ctx context.Context, actor identity.Actor, rfcID string) ([]cmdb.BaselineItem, error)
 }
 
 // Store runs fn in one transaction.
@@ -66,13 +69,14 @@ type Service struct {
 	audit   *audit.Service
 	guard   guard.Guard
 	history History
+	cis     ConfigurationItems
 	now     func() time.Time
 	policy  Policy
 }
 
 // NewService returns the change service.
-func NewService(store Store, auditSvc *audit.Service, history History, now func() time.Time, policy Policy) *Service {
-	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), history: history, now: now, policy: policy}
+func NewService(store Store, auditSvc *audit.Service, history History, cis ConfigurationItems, now func() time.Time, policy Policy) *Service {
+	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), history: history, cis: cis, now: now, policy: policy}
 }
 
 // Now is the service's clock.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/audit"
+	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -60,7 +61,7 @@ func (s *Service) CreateRFC(ctx context.Context, actor identity.Actor, in RFC) (
 func (s *Service) rescore(ctx context.Context, tx Tx, r *RFC) error {
 	r.RiskInputs.Category, r.RiskInputs.Priority = r.Category, r.Priority
 	r.RiskInputs.AffectedCICount = len(r.AffectedCIs)
-	facts, err := tx.AffectedCIFacts(ctx, r.AffectedCIs)
+	facts, err := s.cis.AffectedCIFacts(ctx, r.AffectedCIs, riskImpactDepth)
 	if err != nil {
 		return err
 	}
@@ -90,6 +91,25 @@ func (s *Service) GetRFC(ctx context.Context, actor identity.Actor, idOrRef stri
 		return err
 	})
 	return r, err
+}
+
+// RFCBaseline compares the baseline taken when the RFC was approved with
+// its CIs now, in one transaction with the RFC's read (empty before
+// approval).
+func (s *Service) RFCBaseline(ctx context.Context, actor identity.Actor, idOrRef string) (RFC, []cmdb.BaselineItem, error) {
+	if err := s.requireReader(ctx, actor, "rfc.read", "rfc", idOrRef); err != nil {
+		return RFC{}, nil, err
+	}
+	var r RFC
+	var items []cmdb.BaselineItem
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
+			return err
+		}
+		items, err = s.cis.CompareBaseline(ctx, actor, r.ID)
+		return err
+	})
+	return r, items, err
 }
 
 // MaxListSize caps one page of a list.
@@ -265,7 +285,7 @@ func (s *Service) save(ctx context.Context, tx Tx, actor identity.Actor, before 
 	}
 	if next.State == StateApproved && before.State != StateApproved {
 		// MOF: baseline the configuration the approval was given for.
-		if err := tx.TakeBaseline(ctx, next.ID, next.AffectedCIs, next.UpdatedAt); err != nil {
+		if err := s.cis.TakeBaseline(ctx, next.ID, next.AffectedCIs, next.UpdatedAt); err != nil {
 			return err
 		}
 	}

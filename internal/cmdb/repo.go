@@ -35,6 +35,9 @@ type ControlRepository interface {
 	// ImplementingRFCsFor lists the RFCs in implementation that name the CI.
 	ImplementingRFCsFor(ctx context.Context, ciID string) ([]string, error)
 	FlagUnauthorizedChange(ctx context.Context, u *UnauthorizedChange) error
+	// TakeBaseline records the current version of each CI as an RFC's
+	// baseline.
+	TakeBaseline(ctx context.Context, rfcID string, ciIDs []string, at time.Time) error
 	// FindBaseline lists the baseline of an RFC, by CI id.
 	FindBaseline(ctx context.Context, rfcID string) ([]BaselineEntry, error)
 	FindUnauthorizedChanges(ctx context.Context, afterID int64, limit int) ([]UnauthorizedChange, error)

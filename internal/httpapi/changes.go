@@ -306,11 +306,7 @@ type baselineItemDTO struct {
 
 func (h handlers) rfcBaseline(c echo.Context) error {
 	ctx, actor := c.Request().Context(), actorOf(c)
-	r, err := h.Change.GetRFC(ctx, actor, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	items, err := h.CMDB.CompareBaseline(ctx, actor, r.ID)
+	_, items, err := h.Change.RFCBaseline(ctx, actor, c.Param("id"))
 	if err != nil {
 		return err
 	}
