@@ -9,6 +9,7 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // Filter selects audit events; zero fields select everything.
@@ -22,12 +23,6 @@ type Filter struct {
 	// AfterID is the keyset cursor: events with a larger id.
 	AfterID int64
 	Limit   int
-}
-
-// Page is one page of events in id order.
-type Page struct {
-	Items      []Event
-	NextCursor string
 }
 
 // Store is what the audit capability needs from storage.
@@ -77,28 +72,23 @@ func (s *Service) Record(ctx context.Context, r Record) error {
 }
 
 // List returns events matching f, for auditors and admins.
-func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (Page, error) {
+func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (page.Page[Event], error) {
 	if err := guard.New(s).Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
-		return Page{}, err
+		return page.Page[Event]{}, err
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	if f.Limit > MaxPageSize {
-		return Page{}, errs.Field("limit", "must be at most "+strconv.Itoa(MaxPageSize))
+		return page.Page[Event]{}, errs.Field("limit", "must be at most "+strconv.Itoa(MaxPageSize))
 	}
-	want := f.Limit
-	f.Limit++
+	limit := f.Limit
+	f.Limit = page.Fetch(limit)
 	items, err := s.store.FindAuditEvents(ctx, f)
 	if err != nil {
-		return Page{}, err
+		return page.Page[Event]{}, err
 	}
-	p := Page{Items: items}
-	if len(items) > want {
-		p.Items = items[:want]
-		p.NextCursor = EncodeCursor(p.Items[want-1].ID)
-	}
-	return p, nil
+	return page.Cut(items, limit, func(e Event) string { return EncodeCursor(e.ID) }), nil
 }
 
 // Verify walks the whole chain, for auditors and admins.

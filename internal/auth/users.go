@@ -7,6 +7,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 var admins = []identity.Role{identity.Admin}
@@ -98,16 +99,16 @@ func (s *Service) GetUser(ctx context.Context, actor identity.Actor, id string) 
 }
 
 // ListUsers pages through users by username; admins only.
-func (s *Service) ListUsers(ctx context.Context, actor identity.Actor, after string, limit int) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, actor identity.Actor, after string, limit int) (page.Page[User], error) {
 	if err := s.guard.Require(ctx, actor, "user.list", "user", "", admins...); err != nil {
-		return nil, err
+		return page.Page[User]{}, err
 	}
 	var out []User
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
-		out, err = tx.FindUsers(ctx, after, limit)
+		out, err = tx.FindUsers(ctx, after, page.Fetch(limit))
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v User) string { return page.Text(v.Username) }), err
 }
 
 // UpdateUser changes roles, the disabled flag, names or the password;

@@ -134,7 +134,7 @@ func checkFilters(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, u := range list {
+		for _, u := range list.Items {
 			out = append(out, u.VendorID)
 		}
 		return out
@@ -162,14 +162,16 @@ func checkFilters(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, u := range list {
+		for _, u := range list.Items {
 			paged = append(paged, u.VendorID)
 		}
-		if len(list) < 3 {
+		if list.NextCursor == "" {
 			break
 		}
-		last := list[len(list)-1]
-		f.After = &catalog.UpdateCursor{ReleasedAt: last.ReleasedAt, ID: last.ID}
+		if len(list.Items) != 3 {
+			t.Fatalf("a page before the last holds %d updates, want 3", len(list.Items))
+		}
+		f.After = catalog.DecodeUpdateCursor(list.NextCursor)
 	}
 	if !slices.Equal(all, paged) || len(all) != e.count(t, "updates") {
 		t.Errorf("keyset pages %v != %v", paged, all)

@@ -2,7 +2,11 @@ package catalog
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // UpdateFilter selects updates for a list; zero fields select everything.
@@ -134,4 +138,25 @@ type ComplianceRepository interface {
 	// FindRequiringCIs returns the CIs (of the group, when given) whose
 	// fresh verdict for one of the updates is required, sorted.
 	FindRequiringCIs(ctx context.Context, updateIDs []string, groupID string, cutoff time.Time) ([]string, error)
+}
+
+// EncodeUpdateCursor makes the opaque keyset cursor of the list of updates
+// after u: "unix seconds|id".
+func EncodeUpdateCursor(u Update) string {
+	return page.Text(strconv.FormatInt(u.ReleasedAt.Unix(), 10) + "|" + u.ID)
+}
+
+// DecodeUpdateCursor reverses EncodeUpdateCursor; nil for a cursor it did
+// not make.
+func DecodeUpdateCursor(s string) *UpdateCursor {
+	b, ok := page.ParseText(s)
+	if !ok {
+		return nil
+	}
+	secs, id, found := strings.Cut(b, "|")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if !found || err != nil || id == "" {
+		return nil
+	}
+	return &UpdateCursor{ReleasedAt: time.Unix(n, 0).UTC(), ID: id}
 }

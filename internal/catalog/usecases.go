@@ -10,6 +10,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // MaxListSize caps one page of a list.
@@ -47,16 +48,18 @@ func (s *Service) GetUpdate(ctx context.Context, actor identity.Actor, idOrVendo
 }
 
 // ListUpdates pages through updates, newest release first.
-func (s *Service) ListUpdates(ctx context.Context, actor identity.Actor, f UpdateFilter) ([]Update, error) {
+func (s *Service) ListUpdates(ctx context.Context, actor identity.Actor, f UpdateFilter) (page.Page[Update], error) {
 	if err := s.requireReader(ctx, actor, "update.list", "update", ""); err != nil {
-		return nil, err
+		return page.Page[Update]{}, err
 	}
+	limit := f.Limit
+	f.Limit = page.Fetch(limit)
 	var out []Update
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindUpdates(ctx, f)
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v Update) string { return EncodeUpdateCursor(v) }), err
 }
 
 // CreateUpdate records an update entered by hand, for what no advisory

@@ -5,6 +5,7 @@ import (
 
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // CICompliance is a page of one CI's verdicts, judged now.
@@ -12,9 +13,9 @@ type CICompliance struct {
 	Host Host
 	// Fresh says the CI's inventory is recent enough to judge by.
 	Fresh bool
-	Items []ResultView
-	// Next is the After of the next page; empty on the last page.
-	Next string
+	// Page is the verdicts; its cursor encodes the vendor id after which
+	// the next page starts (ParseText gives ResultQuery.After).
+	page.Page[ResultView]
 }
 
 // UpdateCompliance is a page of one update's verdicts, judged now, with
@@ -22,8 +23,9 @@ type CICompliance struct {
 type UpdateCompliance struct {
 	Update Update
 	Tally  Tally
-	Items  []ResultView
-	Next   string
+	// Page is the verdicts; its cursor encodes the CI name after which the
+	// next page starts.
+	page.Page[ResultView]
 }
 
 // CICompliance lists the applicable updates of one CI with their
@@ -50,7 +52,7 @@ func (s *Service) CICompliance(ctx context.Context, actor identity.Actor, ciID s
 		return CICompliance{}, err
 	}
 	out.Fresh = out.Host.InventoryAt != nil && Fresh(*out.Host.InventoryAt, q.Now, q.MaxAge)
-	out.Items, out.Next = s.judge(out.Items, q, func(v ResultView) string { return v.VendorID })
+	out.Page = s.judge(out.Items, q, func(v ResultView) string { return v.VendorID })
 	return out, nil
 }
 
@@ -84,7 +86,7 @@ func (s *Service) UpdateCompliance(ctx context.Context, actor identity.Actor, id
 	if sum := summarize(d, q.Now, q.MaxAge); len(sum.ByUpdate) == 1 {
 		out.Tally = sum.ByUpdate[0].Tally
 	}
-	out.Items, out.Next = s.judge(out.Items, q, func(v ResultView) string { return v.CIName })
+	out.Page = s.judge(out.Items, q, func(v ResultView) string { return v.CIName })
 	return out, nil
 }
 
@@ -93,21 +95,18 @@ func (s *Service) query(q ResultQuery) ResultQuery {
 	if q.Limit <= 0 || q.Limit > MaxListSize {
 		q.Limit = MaxListSize
 	}
-	q.Limit++ // one more tells whether there is a next page
+	q.Limit = page.Fetch(q.Limit)
 	return q
 }
 
-// judge applies freshness to each verdict and cuts the page.
-func (s *Service) judge(items []ResultView, q ResultQuery, key func(ResultView) string) ([]ResultView, string) {
-	next := ""
-	if len(items) == q.Limit {
-		items = items[:q.Limit-1]
-		next = key(items[len(items)-1])
+// judge cuts the page (read with one more item than it holds) and applies
+// freshness to each verdict; key is the keyset the cursor encodes.
+func (s *Service) judge(items []ResultView, q ResultQuery, key func(ResultView) string) page.Page[ResultView] {
+	p := page.Cut(items, q.Limit-1, func(v ResultView) string { return page.Text(key(v)) })
+	for i := range p.Items {
+		p.Items[i].Status, p.Items[i].Reason = Judged(p.Items[i].Status, p.Items[i].Reason, p.Items[i].InventoryAt, q.Now, q.MaxAge)
 	}
-	for i := range items {
-		items[i].Status, items[i].Reason = Judged(items[i].Status, items[i].Reason, items[i].InventoryAt, q.Now, q.MaxAge)
-	}
-	return items, next
+	return p
 }
 
 // checkStatusFilter refuses not_applicable as a list filter: those pairs

@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // auditView is what the audit trail keeps of an RFC: every field, under
@@ -116,16 +118,18 @@ func (s *Service) RFCBaseline(ctx context.Context, actor identity.Actor, idOrRef
 const MaxListSize = 200
 
 // ListRFCs pages through RFCs, newest first.
-func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilter) ([]RFC, error) {
+func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilter) (page.Page[RFC], error) {
 	if err := s.requireReader(ctx, actor, "rfc.list", "rfc", ""); err != nil {
-		return nil, err
+		return page.Page[RFC]{}, err
 	}
+	limit := f.Limit
+	f.Limit = page.Fetch(limit)
 	var out []RFC
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindRFCs(ctx, f)
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v RFC) string { return strconv.FormatInt(v.Number, 10) }), err
 }
 
 // RFCPatch is a partial update: Fields names (in the API's names) what the
@@ -320,12 +324,12 @@ func (s *Service) RecordRetroReview(ctx context.Context, actor identity.Actor, i
 
 // History returns the audit events of one RFC in order: its changes,
 // transitions, votes and refusals.
-func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef string, afterID int64, limit int) ([]audit.Event, error) {
+func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef string, afterID int64, limit int) (page.Page[audit.Event], error) {
 	r, err := s.GetRFC(ctx, actor, idOrRef)
 	if err != nil {
-		return nil, err
+		return page.Page[audit.Event]{}, err
 	}
-	events, err := s.history.FindAuditEvents(ctx, audit.Filter{EntityType: "rfc", EntityID: r.ID, AfterID: afterID, Limit: limit})
+	events, err := s.history.FindAuditEvents(ctx, audit.Filter{EntityType: "rfc", EntityID: r.ID, AfterID: afterID, Limit: page.Fetch(limit)})
 	if !actor.Has(identity.Auditor, identity.Admin) {
 		// Who called from where is for auditors; the rest see what
 		// happened and who did it.
@@ -333,5 +337,5 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef str
 			events[i].SourceIP, events[i].RequestID = "", ""
 		}
 	}
-	return events, err
+	return page.Cut(events, limit, func(e audit.Event) string { return audit.EncodeCursor(e.ID) }), err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // CreateCI records a new CI in state planned (change managers and admins).
@@ -93,16 +94,18 @@ func (s *Service) GetCIAt(ctx context.Context, actor identity.Actor, idOrName st
 }
 
 // ListCIs pages through CIs by name (everyone but agents).
-func (s *Service) ListCIs(ctx context.Context, actor identity.Actor, f CIFilter) ([]CI, error) {
+func (s *Service) ListCIs(ctx context.Context, actor identity.Actor, f CIFilter) (page.Page[CI], error) {
 	if err := s.requireReader(ctx, actor, "ci.list", "ci", ""); err != nil {
-		return nil, err
+		return page.Page[CI]{}, err
 	}
+	limit := f.Limit
+	f.Limit = page.Fetch(limit)
 	var out []CI
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindCIs(ctx, f)
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v CI) string { return page.Text(v.Name) }), err
 }
 
 // FindCIs returns the CIs among ids, in the order of ids, skipping ids

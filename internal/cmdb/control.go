@@ -6,6 +6,7 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // UnauthorizedChange is a change to an active CI that no RFC in
@@ -57,16 +58,16 @@ func (s *Service) checkAuthorized(ctx context.Context, tx Tx, actor identity.Act
 
 // UnauthorizedChanges lists flagged changes, oldest first, after the id
 // afterID (everyone but agents).
-func (s *Service) UnauthorizedChanges(ctx context.Context, actor identity.Actor, afterID int64, limit int) ([]UnauthorizedChange, error) {
+func (s *Service) UnauthorizedChanges(ctx context.Context, actor identity.Actor, afterID int64, limit int) (page.Page[UnauthorizedChange], error) {
 	if err := s.requireReader(ctx, actor, "ci.unauthorized_changes", "ci", ""); err != nil {
-		return nil, err
+		return page.Page[UnauthorizedChange]{}, err
 	}
 	var out []UnauthorizedChange
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
-		out, err = tx.FindUnauthorizedChanges(ctx, afterID, limit)
+		out, err = tx.FindUnauthorizedChanges(ctx, afterID, page.Fetch(limit))
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v UnauthorizedChange) string { return audit.EncodeCursor(v.ID) }), err
 }
 
 // BaselineItem compares one CI of an RFC's baseline with the CI now.

@@ -6,6 +6,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // DeleteGroup removes a group (change managers and admins); its CIs stay.
@@ -43,23 +44,23 @@ func (s *Service) GetGroup(ctx context.Context, actor identity.Actor, idOrName s
 }
 
 // ListGroups pages through groups by name (everyone but agents).
-func (s *Service) ListGroups(ctx context.Context, actor identity.Actor, afterName string, limit int) ([]Group, error) {
+func (s *Service) ListGroups(ctx context.Context, actor identity.Actor, afterName string, limit int) (page.Page[Group], error) {
 	if err := s.requireReader(ctx, actor, "ci_group.list", "ci_group", ""); err != nil {
-		return nil, err
+		return page.Page[Group]{}, err
 	}
 	var out []Group
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
-		out, err = tx.FindGroups(ctx, afterName, limit)
+		out, err = tx.FindGroups(ctx, afterName, page.Fetch(limit))
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v Group) string { return page.Text(v.Name) }), err
 }
 
 // GroupCIs resolves a group to its CIs now, a page at a time by name: the
 // members of a static group, the CIs matching a dynamic group's filter.
-func (s *Service) GroupCIs(ctx context.Context, actor identity.Actor, idOrName, afterName string, limit int) ([]CI, error) {
+func (s *Service) GroupCIs(ctx context.Context, actor identity.Actor, idOrName, afterName string, limit int) (page.Page[CI], error) {
 	if err := s.requireReader(ctx, actor, "ci_group.resolve", "ci_group", idOrName); err != nil {
-		return nil, err
+		return page.Page[CI]{}, err
 	}
 	var out []CI
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -71,9 +72,9 @@ func (s *Service) GroupCIs(ctx context.Context, actor identity.Actor, idOrName, 
 		if g.Kind == GroupDynamic {
 			f = g.Filter.CIFilter()
 		}
-		f.AfterName, f.Limit = afterName, limit
+		f.AfterName, f.Limit = afterName, page.Fetch(limit)
 		out, err = tx.FindCIs(ctx, f)
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v CI) string { return page.Text(v.Name) }), err
 }

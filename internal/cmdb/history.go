@@ -3,10 +3,12 @@ package cmdb
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // CIVersion is one version of a CI: the whole record as it was from
@@ -101,9 +103,9 @@ func (s *Service) recordVersion(ctx context.Context, tx Tx, actor identity.Actor
 // History returns a CI's versions after afterVersion, oldest first, each
 // with its diff (everyone but agents). The audit trail holds the same
 // changes with who asked from where; this is the configuration's story.
-func (s *Service) History(ctx context.Context, actor identity.Actor, idOrName string, afterVersion int64, limit int) ([]CIVersion, error) {
+func (s *Service) History(ctx context.Context, actor identity.Actor, idOrName string, afterVersion int64, limit int) (page.Page[CIVersion], error) {
 	if err := s.requireReader(ctx, actor, "ci.history", "ci", idOrName); err != nil {
-		return nil, err
+		return page.Page[CIVersion]{}, err
 	}
 	var out []CIVersion
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -111,8 +113,8 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrName st
 		if err != nil {
 			return err
 		}
-		out, err = tx.FindCIVersions(ctx, c.ID, afterVersion, limit)
+		out, err = tx.FindCIVersions(ctx, c.ID, afterVersion, page.Fetch(limit))
 		return err
 	})
-	return out, err
+	return page.Cut(out, limit, func(v CIVersion) string { return strconv.FormatInt(v.Version, 10) }), err
 }

@@ -71,9 +71,7 @@ func (h handlers) listAuditEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := eventPage(page.Items, len(page.Items))
-	out.NextCursor = page.NextCursor
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(page, toAuditEventDTO))
 }
 
 func (h handlers) verifyAudit(c echo.Context) error {
@@ -85,17 +83,3 @@ func (h handlers) verifyAudit(c echo.Context) error {
 }
 
 func decodeAuditCursor(c string) (int64, error) { return audit.DecodeCursor("cursor", c) }
-
-// eventPage turns events (one more than limit when there is a next page)
-// into a page.
-func eventPage(events []audit.Event, limit int) listResponse[auditEventDTO] {
-	out := listResponse[auditEventDTO]{Items: make([]auditEventDTO, 0, len(events))}
-	for i, e := range events {
-		if i == limit {
-			out.NextCursor = audit.EncodeCursor(events[i-1].ID)
-			break
-		}
-		out.Items = append(out.Items, toAuditEventDTO(e))
-	}
-	return out
-}

@@ -115,19 +115,11 @@ func (h handlers) listUsers(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	users, err := h.Auth.ListUsers(c.Request().Context(), actorOf(c), string(after), limit+1)
+	users, err := h.Auth.ListUsers(c.Request().Context(), actorOf(c), string(after), limit)
 	if err != nil {
 		return err
 	}
-	out := listResponse[userDTO]{Items: []userDTO{}}
-	for i, u := range users {
-		if i == limit {
-			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(users[i-1].Username))
-			break
-		}
-		out.Items = append(out.Items, toUserDTO(u))
-	}
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(users, toUserDTO))
 }
 
 type updateUserRequest struct {

@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,46 +59,19 @@ func (h handlers) listUpdates(c echo.Context) error {
 		f.Add("source", "must be csaf or manual")
 	}
 	if cur := q.Get("cursor"); cur != "" {
-		if filter.After = decodeUpdateCursor(cur); filter.After == nil {
+		if filter.After = catalog.DecodeUpdateCursor(cur); filter.After == nil {
 			f.Add("cursor", "not a cursor returned by this list")
 		}
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
-	want := filter.Limit
-	filter.Limit++
 	updates, err := h.Catalog.ListUpdates(c.Request().Context(), actorOf(c), filter)
 	if err != nil {
 		return err
 	}
-	out := listResponse[updateDTO]{Items: []updateDTO{}}
-	for i, u := range updates {
-		if i == want {
-			out.NextCursor = encodeUpdateCursor(updates[i-1])
-			break
-		}
-		out.Items = append(out.Items, toUpdateDTO(u, h.Catalog.Actions(u, actorOf(c))))
-	}
-	return ok(c, http.StatusOK, out)
-}
-
-// encodeUpdateCursor makes the opaque keyset cursor "unix seconds|id".
-func encodeUpdateCursor(u catalog.Update) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(u.ReleasedAt.Unix(), 10) + "|" + u.ID))
-}
-
-func decodeUpdateCursor(s string) *catalog.UpdateCursor {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil
-	}
-	secs, id, found := strings.Cut(string(b), "|")
-	n, err := strconv.ParseInt(secs, 10, 64)
-	if !found || err != nil || id == "" {
-		return nil
-	}
-	return &catalog.UpdateCursor{ReleasedAt: time.Unix(n, 0).UTC(), ID: id}
+	actor := actorOf(c)
+	return ok(c, http.StatusOK, listOf(updates, func(u catalog.Update) updateDTO { return toUpdateDTO(u, h.Catalog.Actions(u, actor)) }))
 }
 
 func (h handlers) createUpdate(c echo.Context) error {

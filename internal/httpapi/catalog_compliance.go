@@ -93,13 +93,6 @@ func resultQuery(c echo.Context) (catalog.ResultQuery, error) {
 	return q, f.Err()
 }
 
-func nextCursor(after string) string {
-	if after == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(after))
-}
-
 func (h handlers) ciCompliance(c echo.Context) error {
 	q, err := resultQuery(c)
 	if err != nil {
@@ -111,7 +104,7 @@ func (h handlers) ciCompliance(c echo.Context) error {
 	}
 	return ok(c, http.StatusOK, ciComplianceDTO{CIID: res.Host.ID, CIName: res.Host.Name,
 		InventoryReportedAt: res.Host.InventoryAt, Fresh: res.Fresh, MaxInventoryAge: int64(h.Catalog.InventoryMaxAge().Seconds()),
-		Items: toVerdictDTOs(res.Items), NextCursor: nextCursor(res.Next)})
+		Items: toVerdictDTOs(res.Items), NextCursor: res.NextCursor})
 }
 
 func (h handlers) updateCompliance(c echo.Context) error {
@@ -125,7 +118,7 @@ func (h handlers) updateCompliance(c echo.Context) error {
 	}
 	return ok(c, http.StatusOK, updateComplianceDTO{UpdateID: res.Update.ID, VendorID: res.Update.VendorID,
 		State: string(res.Update.State), MaxInventoryAge: int64(h.Catalog.InventoryMaxAge().Seconds()),
-		Tally: tallyDTO(res.Tally), Items: toVerdictDTOs(res.Items), NextCursor: nextCursor(res.Next)})
+		Tally: tallyDTO(res.Tally), Items: toVerdictDTOs(res.Items), NextCursor: res.NextCursor})
 }
 
 type draftRequest struct {

@@ -77,22 +77,12 @@ func (h handlers) listRFCs(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	want := filter.Limit
-	filter.Limit++
 	rfcs, err := h.Change.ListRFCs(c.Request().Context(), actorOf(c), filter)
 	if err != nil {
 		return err
 	}
-	out := listResponse[rfcDTO]{Items: []rfcDTO{}}
 	actor, now := actorOf(c), h.Change.Now()
-	for i, r := range rfcs {
-		if i == want {
-			out.NextCursor = strconv.FormatInt(rfcs[i-1].Number, 10)
-			break
-		}
-		out.Items = append(out.Items, toRFCDTO(r, h.Change.Actions(r, actor), now))
-	}
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(rfcs, func(r change.RFC) rfcDTO { return toRFCDTO(r, h.Change.Actions(r, actor), now) }))
 }
 
 // parseEnumParam parses an optional enum query parameter; the parser's
@@ -248,11 +238,11 @@ func (h handlers) rfcHistory(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	events, err := h.Change.History(c.Request().Context(), actorOf(c), c.Param("id"), after, limit+1)
+	events, err := h.Change.History(c.Request().Context(), actorOf(c), c.Param("id"), after, limit)
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, eventPage(events, limit))
+	return ok(c, http.StatusOK, listOf(events, toAuditEventDTO))
 }
 
 func (h handlers) myApprovals(c echo.Context) error {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,10 +9,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/page"
 )
 
 // cmdbRoutes registers the configuration management routes.
@@ -95,27 +94,16 @@ func (h handlers) listCIs(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	want := filter.Limit
-	filter.Limit++
 	cis, err := h.CMDB.ListCIs(c.Request().Context(), actorOf(c), filter)
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, ciPage(cis, want, actorOf(c)))
+	return ok(c, http.StatusOK, ciPage(cis, actorOf(c)))
 }
 
-// ciPage turns CIs (one more than limit when there is a next page) into a
-// page with a cursor on the name.
-func ciPage(cis []cmdb.CI, limit int, actor identity.Actor) listResponse[ciDTO] {
-	out := listResponse[ciDTO]{Items: make([]ciDTO, 0, len(cis))}
-	for i, ci := range cis {
-		if i == limit {
-			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(cis[i-1].Name))
-			break
-		}
-		out.Items = append(out.Items, toCIDTO(ci, cmdb.Actions(ci, actor)))
-	}
-	return out
+// ciPage encodes a page of CIs with what actor may do with each.
+func ciPage(cis page.Page[cmdb.CI], actor identity.Actor) listResponse[ciDTO] {
+	return listOf(cis, func(ci cmdb.CI) ciDTO { return toCIDTO(ci, cmdb.Actions(ci, actor)) })
 }
 
 // parseAttributeParams reads repeated attribute=KEY=VALUE parameters.
@@ -136,11 +124,11 @@ func parseAttributeParams(f *errs.Fields, vs []string) map[string]string {
 }
 
 func decodeNameCursor(f *errs.Fields, v string) string {
-	b, err := base64.RawURLEncoding.DecodeString(v)
-	if err != nil {
+	name, ok := page.ParseText(v)
+	if !ok {
 		f.Add("cursor", "not a cursor returned by this list")
 	}
-	return string(b)
+	return name
 }
 
 func (h handlers) patchCI(c echo.Context) error {
@@ -242,17 +230,9 @@ func (h handlers) unauthorizedChanges(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	list, err := h.CMDB.UnauthorizedChanges(c.Request().Context(), actorOf(c), after, limit+1)
+	list, err := h.CMDB.UnauthorizedChanges(c.Request().Context(), actorOf(c), after, limit)
 	if err != nil {
 		return err
 	}
-	out := listResponse[unauthorizedChangeDTO]{Items: []unauthorizedChangeDTO{}}
-	for i, u := range list {
-		if i == limit {
-			out.NextCursor = audit.EncodeCursor(list[i-1].ID)
-			break
-		}
-		out.Items = append(out.Items, unauthorizedChangeDTO(u))
-	}
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(list, func(u cmdb.UnauthorizedChange) unauthorizedChangeDTO { return unauthorizedChangeDTO(u) }))
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"net/http"
 	"time"
 
@@ -130,19 +129,11 @@ func (h handlers) listGroups(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	groups, err := h.CMDB.ListGroups(c.Request().Context(), actorOf(c), after, limit+1)
+	groups, err := h.CMDB.ListGroups(c.Request().Context(), actorOf(c), after, limit)
 	if err != nil {
 		return err
 	}
-	out := listResponse[groupDTO]{Items: make([]groupDTO, 0, len(groups))}
-	for i, g := range groups {
-		if i == limit {
-			out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(groups[i-1].Name))
-			break
-		}
-		out.Items = append(out.Items, toGroupDTO(g, false))
-	}
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(groups, func(g cmdb.Group) groupDTO { return toGroupDTO(g, false) }))
 }
 
 func (h handlers) groupCIs(c echo.Context) error {
@@ -152,9 +143,9 @@ func (h handlers) groupCIs(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	cis, err := h.CMDB.GroupCIs(c.Request().Context(), actorOf(c), c.Param("id"), after, limit+1)
+	cis, err := h.CMDB.GroupCIs(c.Request().Context(), actorOf(c), c.Param("id"), after, limit)
 	if err != nil {
 		return err
 	}
-	return ok(c, http.StatusOK, ciPage(cis, limit, actorOf(c)))
+	return ok(c, http.StatusOK, ciPage(cis, actorOf(c)))
 }

@@ -62,17 +62,9 @@ func (h handlers) ciHistory(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	versions, err := h.CMDB.History(c.Request().Context(), actorOf(c), c.Param("id"), after, limit+1)
+	versions, err := h.CMDB.History(c.Request().Context(), actorOf(c), c.Param("id"), after, limit)
 	if err != nil {
 		return err
 	}
-	out := listResponse[ciVersionDTO]{Items: make([]ciVersionDTO, 0, len(versions))}
-	for i, v := range versions {
-		if i == limit {
-			out.NextCursor = strconv.FormatInt(versions[i-1].Version, 10)
-			break
-		}
-		out.Items = append(out.Items, toCIVersionDTO(v))
-	}
-	return ok(c, http.StatusOK, out)
+	return ok(c, http.StatusOK, listOf(versions, toCIVersionDTO))
 }
