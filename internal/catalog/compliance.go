@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/catalog/pkgver"
 )
 
@@ -26,7 +28,7 @@ func Statuses() []Status {
 }
 
 // ParseStatus reads a status.
-func ParseStatus(s string) (Status, error) { return parseEnum("status", s, Statuses()) }
+func ParseStatus(s string) (Status, error) { return workflow.ParseEnum("status", s, Statuses()) }
 
 // InstalledPackage is one package of a CI's inventory.
 type InstalledPackage struct {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -37,7 +39,7 @@ func CheckTransition(u Update, a identity.Actor, ev Event, in TransitionInput) e
 		return err
 	}
 	if !a.Has(managers...) {
-		return errs.E(errs.Forbidden, "%s needs one of the roles %s", ev, joinEnum(managers))
+		return errs.E(errs.Forbidden, "%s needs one of the roles %s", ev, workflow.JoinEnum(managers))
 	}
 	var fs errs.Fields
 	switch ev {

@@ -205,7 +205,9 @@ func Severities() []Severity {
 }
 
 // ParseSeverity reads a severity.
-func ParseSeverity(s string) (Severity, error) { return parseEnum("severity", s, Severities()) }
+func ParseSeverity(s string) (Severity, error) {
+	return workflow.ParseEnum("severity", s, Severities())
+}
 
 // State is where an update is in its lifecycle.
 type State string
@@ -225,16 +227,8 @@ func States() []State {
 }
 
 // ParseState reads a state, for filters and for rows read back from storage.
-func ParseState(s string) (State, error) { return parseEnum("state", s, States()) }
+func ParseState(s string) (State, error) { return workflow.ParseEnum("state", s, States()) }
 
 // Open reports whether an update in state s may still have to be
 // deployed; compliance summaries and per-CI totals count these.
 func (s State) Open() bool { return s == StateNew || s == StateApproved }
-
-// parseEnum and joinEnum are the shared enum helpers, so that every enum
-// answers bad input alike.
-func parseEnum[T ~string](field, s string, all []T) (T, error) {
-	return workflow.ParseEnum(field, s, all)
-}
-
-func joinEnum[T ~string](all []T) string { return workflow.JoinEnum(all) }

@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/catalog/pkgver"
 	"github.com/changeboard/changeboard/internal/errs"
 )
@@ -36,7 +38,7 @@ func (u Update) Validate() error {
 	checkText(&fs, "publisher", u.Publisher, MaxTitleLen, false)
 	if u.Severity != "" {
 		if _, err := ParseSeverity(string(u.Severity)); err != nil {
-			fs.Add("severity", "must be one of "+joinEnum(Severities()))
+			fs.Add("severity", "must be one of "+workflow.JoinEnum(Severities()))
 		}
 	}
 	if u.URL != "" {
@@ -118,7 +120,7 @@ func checkVulnerability(fs *errs.Fields, at string, v Vulnerability, earlier []V
 func checkPackage(fs *errs.Fields, at string, p FixedPackage) {
 	kind, err := pkgver.ParseKind(p.Kind)
 	if err != nil {
-		fs.Add(at+".kind", "must be one of "+joinEnum(manualKinds))
+		fs.Add(at+".kind", "must be one of "+workflow.JoinEnum(manualKinds))
 		return
 	}
 	checkText(fs, at+".name", p.Name, MaxTitleLen, true)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -61,7 +63,7 @@ const (
 func BoardKinds() []BoardKind { return []BoardKind{BoardCAB, BoardECAB, BoardExecutive} }
 
 // ParseBoardKind reads a board kind.
-func ParseBoardKind(s string) (BoardKind, error) { return parseEnum("kind", s, BoardKinds()) }
+func ParseBoardKind(s string) (BoardKind, error) { return workflow.ParseEnum("kind", s, BoardKinds()) }
 
 // Rule is how a board's votes become a decision.
 type Rule string
@@ -81,7 +83,7 @@ const (
 func Rules() []Rule { return []Rule{RuleVeto, RuleMajority} }
 
 // ParseRule reads a rule.
-func ParseRule(s string) (Rule, error) { return parseEnum("rule", s, Rules()) }
+func ParseRule(s string) (Rule, error) { return workflow.ParseEnum("rule", s, Rules()) }
 
 // Route is the sequence of boards that must approve a change of category c
 // and priority p, in order. Empty means no board: a standard change is
@@ -163,7 +165,7 @@ const (
 func Choices() []Choice { return []Choice{ChoiceApprove, ChoiceReject, ChoiceAbstain} }
 
 // ParseChoice reads a choice; the API calls the field "decision".
-func ParseChoice(s string) (Choice, error) { return parseEnum("decision", s, Choices()) }
+func ParseChoice(s string) (Choice, error) { return workflow.ParseEnum("decision", s, Choices()) }
 
 // Vote is one member's vote on one RFC in one approval round of one board.
 // Votes are recorded once and never edited.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -29,7 +31,7 @@ func RetroReviewOverdue(r RFC, now time.Time) bool {
 func RecordRetroReview(r RFC, a identity.Actor, notes string, now time.Time) (RFC, error) {
 	// The role first: who may not record a review learns nothing of the RFC.
 	if !a.Has(managers...) {
-		return r, errs.E(errs.Forbidden, "recording a retrospective review needs one of the roles %s", joinEnum(managers))
+		return r, errs.E(errs.Forbidden, "recording a retrospective review needs one of the roles %s", workflow.JoinEnum(managers))
 	}
 	if !r.Emergency() || !slices.Contains(reviewable, r.State) {
 		return r, errs.E(errs.Conflict, "only an emergency change that has started gets a retrospective review")

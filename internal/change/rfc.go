@@ -186,7 +186,7 @@ func States() []State {
 }
 
 // ParseState reads a state, for filters and for rows read back from storage.
-func ParseState(s string) (State, error) { return parseEnum("state", s, States()) }
+func ParseState(s string) (State, error) { return workflow.ParseEnum("state", s, States()) }
 
 // Final reports whether nothing can happen to an RFC in state s any more.
 func (s State) Final() bool {
@@ -219,7 +219,7 @@ const (
 )
 
 // ParseEvent reads an event name.
-func ParseEvent(s string) (Event, error) { return parseEnum("event", s, Workflow().Events) }
+func ParseEvent(s string) (Event, error) { return workflow.ParseEnum("event", s, Workflow().Events) }
 
 // Category is the MOF change category; it decides the approval authority.
 type Category string
@@ -238,7 +238,9 @@ func Categories() []Category {
 }
 
 // ParseCategory reads a category.
-func ParseCategory(s string) (Category, error) { return parseEnum("category", s, Categories()) }
+func ParseCategory(s string) (Category, error) {
+	return workflow.ParseEnum("category", s, Categories())
+}
 
 // Priority is how urgent a change is; emergency changes take the ECAB path.
 type Priority string
@@ -257,7 +259,9 @@ func Priorities() []Priority {
 }
 
 // ParsePriority reads a priority.
-func ParsePriority(s string) (Priority, error) { return parseEnum("priority", s, Priorities()) }
+func ParsePriority(s string) (Priority, error) {
+	return workflow.ParseEnum("priority", s, Priorities())
+}
 
 // CloseCode is the outcome recorded when an RFC closes.
 type CloseCode string
@@ -275,12 +279,6 @@ func CloseCodes() []CloseCode {
 }
 
 // ParseCloseCode reads a close code.
-func ParseCloseCode(s string) (CloseCode, error) { return parseEnum("close_code", s, CloseCodes()) }
-
-// parseEnum and joinEnum are the shared enum helpers, so that every enum
-// answers bad input alike.
-func parseEnum[T ~string](field, s string, all []T) (T, error) {
-	return workflow.ParseEnum(field, s, all)
+func ParseCloseCode(s string) (CloseCode, error) {
+	return workflow.ParseEnum("close_code", s, CloseCodes())
 }
-
-func joinEnum[T ~string](all []T) string { return workflow.JoinEnum(all) }

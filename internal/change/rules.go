@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -78,7 +80,7 @@ func CanCreate(a identity.Actor) error {
 	if a.Has(creators...) {
 		return nil
 	}
-	return errs.E(errs.Forbidden, "filing an RFC needs one of the roles %s", joinEnum(creators))
+	return errs.E(errs.Forbidden, "filing an RFC needs one of the roles %s", workflow.JoinEnum(creators))
 }
 
 // CheckTransition says whether actor may fire ev on r now with input in. The
@@ -146,7 +148,7 @@ func checkRole(r RFC, a identity.Actor, ev Event) error {
 	if a.Has(roles...) {
 		return nil
 	}
-	return errs.E(errs.Forbidden, "%s needs one of the roles %s", ev, joinEnum(roles))
+	return errs.E(errs.Forbidden, "%s needs one of the roles %s", ev, workflow.JoinEnum(roles))
 }
 
 func checkPreconditions(r RFC, ev Event, now time.Time, f Facts) error {
@@ -290,6 +292,6 @@ func addEnumProblem[T ~string](fs *errs.Fields, field string, v T, all []T) {
 	case v == "":
 		fs.Add(field, "is required")
 	case !slices.Contains(all, v):
-		fs.Add(field, "must be one of "+joinEnum(all))
+		fs.Add(field, "must be one of "+workflow.JoinEnum(all))
 	}
 }

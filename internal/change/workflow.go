@@ -44,17 +44,14 @@ type Transition = workflow.Transition[State, Event]
 // Description is the RFC state machine as data, for the workflow endpoint.
 type Description = workflow.Description[State, Event]
 
-// Workflow describes the RFC state machine from its one definition.
-func Workflow() Description { return machine.Describe() }
-
-// Mermaid renders the state machine as a stable Mermaid stateDiagram-v2,
-// compared with the copy in docs/state-machines.md by a test.
-func Mermaid() string { return machine.Mermaid() }
-
-// Next returns the state a RFC in state s reaches by ev: Invalid for an
-// unknown event, Conflict when ev is not allowed in s.
-func Next(s State, ev Event) (State, error) { return machine.Next(s, ev) }
-
-// Available lists the events the state machine allows in s, sorted, before
-// any guard.
-func Available(s State) []Event { return machine.Available(s) }
+// The RFC state machine's questions, answered by its one machine (see
+// workflow.Machine): Workflow describes it, Mermaid draws it (compared with
+// docs/state-machines.md by a test), Next says where an event leads (Invalid
+// for an unknown event, Conflict when not allowed) and Available lists the
+// events allowed in a state before any guard.
+var (
+	Workflow  = machine.Describe
+	Mermaid   = machine.Mermaid
+	Next      = machine.Next
+	Available = machine.Available
+)

@@ -12,6 +12,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/errs"
@@ -70,7 +72,7 @@ func ParseType(s string) (Type, error) {
 		return "", errs.Field("type", "is required")
 	}
 	if !typePattern.MatchString(s) {
-		return "", errs.Field("type", "must be a lower-case identifier (letters, digits, _) such as "+joinEnum(Types()))
+		return "", errs.Field("type", "must be a lower-case identifier (letters, digits, _) such as "+workflow.JoinEnum(Types()))
 	}
 	return Type(s), nil
 }
@@ -93,7 +95,7 @@ func Criticalities() []Criticality {
 
 // ParseCriticality reads a criticality.
 func ParseCriticality(s string) (Criticality, error) {
-	return parseEnum("criticality", s, Criticalities())
+	return workflow.ParseEnum("criticality", s, Criticalities())
 }
 
 // Rank orders criticalities: 1 for low up to 4 for critical, 0 if unknown.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/audit"
@@ -27,7 +29,7 @@ const (
 
 // ParseGroupKind reads a kind.
 func ParseGroupKind(s string) (GroupKind, error) {
-	return parseEnum("kind", s, []GroupKind{GroupDynamic, GroupStatic})
+	return workflow.ParseEnum("kind", s, []GroupKind{GroupDynamic, GroupStatic})
 }
 
 // GroupFilter is a dynamic group's definition: every criterion set must

@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 )
@@ -25,7 +27,7 @@ const (
 
 // ParseDirection reads a direction.
 func ParseDirection(s string) (Direction, error) {
-	return parseEnum("direction", s, []Direction{Upstream, Downstream, Both})
+	return workflow.ParseEnum("direction", s, []Direction{Upstream, Downstream, Both})
 }
 
 // Impact depth limits.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
@@ -151,7 +153,7 @@ func (r Report) Validate(now time.Time) error {
 
 func checkPackage(f *errs.Fields, at string, p Package) {
 	if !slices.Contains(PackageKinds(), p.Kind) {
-		f.Add(at+".kind", "must be one of "+joinEnum(PackageKinds()))
+		f.Add(at+".kind", "must be one of "+workflow.JoinEnum(PackageKinds()))
 	}
 	if p.Name == "" {
 		f.Add(at+".name", "is required")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/changeboard/changeboard/internal/workflow"
+
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/audit"
@@ -35,7 +37,7 @@ func RelationshipTypes() []RelationshipType {
 
 // ParseRelationshipType reads a type.
 func ParseRelationshipType(s string) (RelationshipType, error) {
-	return parseEnum("type", s, RelationshipTypes())
+	return workflow.ParseEnum("type", s, RelationshipTypes())
 }
 
 // Dependency says which end of a relationship relies on the other: the

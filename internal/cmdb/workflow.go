@@ -23,7 +23,7 @@ const (
 func States() []State { return []State{StatePlanned, StateActive, StateMaintenance, StateRetired} }
 
 // ParseState reads a state, for filters and for rows read back.
-func ParseState(s string) (State, error) { return parseEnum("state", s, States()) }
+func ParseState(s string) (State, error) { return workflow.ParseEnum("state", s, States()) }
 
 // Event names a CI transition, as sent to POST /cis/{id}/transitions.
 type Event string
@@ -37,7 +37,7 @@ const (
 )
 
 // ParseEvent reads an event name.
-func ParseEvent(s string) (Event, error) { return parseEnum("event", s, Workflow().Events) }
+func ParseEvent(s string) (Event, error) { return workflow.ParseEnum("event", s, Workflow().Events) }
 
 // definition is the one transition table of the CI. Retiring is allowed
 // from every live state, not only from maintenance: a planned CI may be
@@ -59,28 +59,17 @@ type Transition = workflow.Transition[State, Event]
 // Description is the CI state machine as data, for the workflow endpoint.
 type Description = workflow.Description[State, Event]
 
-// Workflow describes the CI state machine from its one definition.
-func Workflow() Description { return machine.Describe() }
-
-// Mermaid renders the state machine as a stable Mermaid stateDiagram-v2,
-// compared with the copy in docs/state-machines.md by a test.
-func Mermaid() string { return machine.Mermaid() }
-
-// Next returns the state a CI in state s reaches by ev: Invalid for an
-// unknown event, Conflict when ev is not allowed in s.
-func Next(s State, ev Event) (State, error) { return machine.Next(s, ev) }
-
-// Available lists the events the state machine allows in s, sorted, before
-// any guard.
-func Available(s State) []Event { return machine.Available(s) }
-
-// parseEnum and joinEnum are the shared enum helpers, so that every enum
-// answers bad input alike.
-func parseEnum[T ~string](field, s string, all []T) (T, error) {
-	return workflow.ParseEnum(field, s, all)
-}
-
-func joinEnum[T ~string](all []T) string { return workflow.JoinEnum(all) }
+// The CI state machine's questions, answered by its one machine (see
+// workflow.Machine): Workflow describes it, Mermaid draws it (compared with
+// docs/state-machines.md by a test), Next says where an event leads (Invalid
+// for an unknown event, Conflict when not allowed) and Available lists the
+// events allowed in a state before any guard.
+var (
+	Workflow  = machine.Describe
+	Mermaid   = machine.Mermaid
+	Next      = machine.Next
+	Available = machine.Available
+)
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
