@@ -164,21 +164,6 @@ func patchField(p *CIPatch, col string) **string {
 		"os_version": &p.OSVersion, "agent_id": &p.AgentID}[col]
 }
 
-// jsonRow is one CI of a JSON import.
-type jsonRow struct {
-	Name        *string            `json:"name"`
-	Type        *string            `json:"type"`
-	Environment *string            `json:"environment"`
-	Location    *string            `json:"location"`
-	Role        *string            `json:"role"`
-	Owner       *string            `json:"owner"`
-	Criticality *string            `json:"criticality"`
-	OS          *string            `json:"os"`
-	OSVersion   *string            `json:"os_version"`
-	AgentID     *string            `json:"agent_id"`
-	Attributes  map[string]*string `json:"attributes"`
-}
-
 func parseJSON(data []byte) ([]ImportRow, error) {
 	var raw []json.RawMessage
 	if err := strictJSON(data, &raw); err != nil {
@@ -193,14 +178,14 @@ func parseJSON(data []byte) ([]ImportRow, error) {
 		if len(f) >= maxImportErrors {
 			break
 		}
-		var in jsonRow
+		var in PatchJSON
 		if err := strictJSON(r, &in); err != nil {
 			f.Add(RowField(i+1, jsonErrorField(err)), jsonErrorReason(err))
 			continue
 		}
-		row := ImportRow{Row: i + 1, Patch: CIPatch{Type: in.Type, Environment: in.Environment, Location: in.Location,
-			Role: in.Role, Owner: in.Owner, Criticality: in.Criticality, OS: in.OS, OSVersion: in.OSVersion,
-			AgentID: in.AgentID, Attributes: in.Attributes}}
+		// An import matches CIs by name: the name is the row's, not a rename.
+		row := ImportRow{Row: i + 1, Patch: in.Patch()}
+		row.Patch.Name = nil
 		if in.Name != nil {
 			row.Name = *in.Name
 		}

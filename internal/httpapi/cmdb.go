@@ -148,7 +148,8 @@ func (h handlers) patchCI(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	var in patchCIRequest
+	// Decoded after the read-only fields were refused.
+	var in cmdb.PatchJSON
 	body, _ := json.Marshal(raw)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -159,10 +160,9 @@ func (h handlers) patchCI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ci, err := h.CMDB.UpdateCI(c.Request().Context(), actorOf(c), c.Param("id"), cmdb.CIPatch{
-		Name: in.Name, Type: in.Type, Environment: in.Environment, Location: in.Location, Role: in.Role,
-		Owner: in.Owner, Criticality: in.Criticality, OS: in.OS, OSVersion: in.OSVersion, AgentID: in.AgentID,
-		Attributes: in.Attributes, IfVersion: version})
+	patch := in.Patch()
+	patch.IfVersion = version
+	ci, err := h.CMDB.UpdateCI(c.Request().Context(), actorOf(c), c.Param("id"), patch)
 	if err != nil {
 		return err
 	}

@@ -7,24 +7,10 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 )
 
+// ciDTO is the CI in the API's names and what the caller may do with it.
 type ciDTO struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Type        string            `json:"type"`
-	Environment string            `json:"environment"`
-	Location    string            `json:"location"`
-	Role        string            `json:"role"`
-	Owner       string            `json:"owner"`
-	Criticality string            `json:"criticality"`
-	OS          string            `json:"os"`
-	OSVersion   string            `json:"os_version"`
-	Attributes  map[string]string `json:"attributes"`
-	AgentID     string            `json:"agent_id"`
-	State       string            `json:"state"`
-	Actions     []cmdb.Event      `json:"actions"`
-	Version     int64             `json:"version"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	cmdb.Snapshot
+	Actions []cmdb.Event `json:"actions"`
 }
 
 func toCIDTO(c cmdb.CI, actions []cmdb.Event) ciDTO {
@@ -35,10 +21,9 @@ func toCIDTO(c cmdb.CI, actions []cmdb.Event) ciDTO {
 	if actions == nil {
 		actions = []cmdb.Event{}
 	}
-	return ciDTO{ID: c.ID, Name: c.Name, Type: string(c.Type), Environment: c.Environment, Location: c.Location,
-		Role: c.Role, Owner: c.Owner, Criticality: string(c.Criticality), OS: c.OS, OSVersion: c.OSVersion,
-		Attributes: attrs, AgentID: c.AgentID, State: string(c.State), Actions: actions, Version: c.Version,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	d := ciDTO{Snapshot: cmdb.SnapshotOf(c), Actions: actions}
+	d.Attributes = attrs
+	return d
 }
 
 type createCIRequest struct {
@@ -59,21 +44,6 @@ func (in createCIRequest) ci() cmdb.CI {
 	return cmdb.CI{Name: in.Name, Type: cmdb.Type(in.Type), Environment: in.Environment, Location: in.Location,
 		Role: in.Role, Owner: in.Owner, Criticality: cmdb.Criticality(in.Criticality), OS: in.OS,
 		OSVersion: in.OSVersion, Attributes: in.Attributes, AgentID: in.AgentID}
-}
-
-// patchCIRequest is decoded after the read-only fields were refused.
-type patchCIRequest struct {
-	Name        *string            `json:"name"`
-	Type        *string            `json:"type"`
-	Environment *string            `json:"environment"`
-	Location    *string            `json:"location"`
-	Role        *string            `json:"role"`
-	Owner       *string            `json:"owner"`
-	Criticality *string            `json:"criticality"`
-	OS          *string            `json:"os"`
-	OSVersion   *string            `json:"os_version"`
-	AgentID     *string            `json:"agent_id"`
-	Attributes  map[string]*string `json:"attributes"`
 }
 
 // ciReadOnly are the CI's fields a PATCH may not set.

@@ -24,55 +24,34 @@ type ciVersionRow struct {
 
 func (ciVersionRow) TableName() string { return "ci_versions" }
 
-// ciSnapshot is the stored shape of a CI in its versions: the API's names,
-// so that the history stays readable whatever the Go types become.
-type ciSnapshot struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Type        string            `json:"type"`
-	Environment string            `json:"environment"`
-	Location    string            `json:"location"`
-	Role        string            `json:"role"`
-	Owner       string            `json:"owner"`
-	Criticality string            `json:"criticality"`
-	OS          string            `json:"os"`
-	OSVersion   string            `json:"os_version"`
-	Attributes  map[string]string `json:"attributes"`
-	AgentID     string            `json:"agent_id"`
-	State       string            `json:"state"`
-	Version     int64             `json:"version"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-}
-
 type fieldChangeJSON struct {
 	From *string `json:"from"`
 	To   *string `json:"to"`
 }
 
-func toSnapshot(c cmdb.CI) ciSnapshot {
-	return ciSnapshot{ID: c.ID, Name: c.Name, Type: string(c.Type), Environment: c.Environment, Location: c.Location,
-		Role: c.Role, Owner: c.Owner, Criticality: string(c.Criticality), OS: c.OS, OSVersion: c.OSVersion,
-		Attributes: c.Attributes, AgentID: c.AgentID, State: string(c.State), Version: c.Version,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+// toSnapshot is the stored shape of a CI in its versions: the API's
+// names, so that the history stays readable whatever the Go types become.
+func toSnapshot(c cmdb.CI) cmdb.Snapshot {
+	s := cmdb.SnapshotOf(c)
+	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
+	return s
 }
 
-func (s ciSnapshot) ci() cmdb.CI {
-	attrs := s.Attributes
-	if attrs == nil {
-		attrs = map[string]string{}
+// snapshotCI reads a stored snapshot back.
+func snapshotCI(s cmdb.Snapshot) cmdb.CI {
+	c := s.CI()
+	if c.Attributes == nil {
+		c.Attributes = map[string]string{}
 	}
-	return cmdb.CI{ID: s.ID, Name: s.Name, Type: cmdb.Type(s.Type), Environment: s.Environment, Location: s.Location,
-		Role: s.Role, Owner: s.Owner, Criticality: cmdb.Criticality(s.Criticality), OS: s.OS, OSVersion: s.OSVersion,
-		Attributes: attrs, AgentID: s.AgentID, State: cmdb.State(s.State), Version: s.Version,
-		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c
 }
 
 func (r ciVersionRow) version() (cmdb.CIVersion, error) {
 	v := cmdb.CIVersion{CIID: r.CIID, Version: r.Version, Action: r.Action, ActorID: r.ActorID,
 		RecordedAt: r.RecordedAt.UTC(), Changes: map[string]cmdb.FieldChange{}}
 	var changes map[string]fieldChangeJSON
-	var snap ciSnapshot
+	var snap cmdb.Snapshot
 	if err := json.Unmarshal([]byte(r.Changes), &changes); err != nil {
 		return v, errs.Wrap(errs.Internal, err, "stored CI version has malformed changes")
 	}
@@ -82,7 +61,7 @@ func (r ciVersionRow) version() (cmdb.CIVersion, error) {
 	for k, c := range changes {
 		v.Changes[k] = cmdb.FieldChange(c)
 	}
-	v.Snapshot = snap.ci()
+	v.Snapshot = snapshotCI(snap)
 	return v, nil
 }
 
