@@ -31,11 +31,16 @@ const (
 
 var benchReader = identity.Actor{UserID: "bench-reader", Roles: []identity.Role{identity.Auditor}}
 
-func catalogService(db *store.DB) *catalog.Service {
+// changeService is the change service over db, with the CMDB it asks.
+func changeService(db *store.DB) *change.Service {
 	auditSvc := audit.NewService(db, db.Now)
-	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
-		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, db.Now), db.Now, change.Policy{})
-	return catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changes, db.Now, catalog.Options{InventoryMaxAge: 7 * 24 * time.Hour})
+	cis := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, db.Now)
+	return change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cis, db.Now, change.Policy{})
+}
+
+func catalogService(db *store.DB) *catalog.Service {
+	return catalog.NewService(store.Runner[catalog.Tx]{DB: db}, audit.NewService(db, db.Now), changeService(db), db.Now,
+		catalog.Options{InventoryMaxAge: 7 * 24 * time.Hour})
 }
 
 func requirePostgres(b *testing.B) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/change"
-	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/store"
@@ -37,8 +36,7 @@ func BenchmarkTransition(b *testing.B) {
 			db := storetest.MustOpen(b, config.Postgres, store.Options{MaxOpenConns: clients + 8})
 			ctx := context.Background()
 			ids := seedScheduled(b, db, clients)
-			svc := change.NewService(store.Runner[change.Tx]{DB: db}, audit.NewService(db, db.Now), db,
-				cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, audit.NewService(db, db.Now), db.Now), db.Now, change.Policy{})
+			svc := changeService(db)
 			rm := identity.Actor{UserID: "bench-rm", Roles: []identity.Role{identity.ReleaseManager}}
 			real := func(ctx context.Context, client int64) error {
 				_, err := svc.Transition(ctx, rm, ids[client], change.EventReschedule, change.TransitionInput{}, nil)

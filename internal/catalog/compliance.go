@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/catalog/pkgver"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // Status is the compliance of one CI with one update.

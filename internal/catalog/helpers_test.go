@@ -46,12 +46,17 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(tb testing.TB, db *store.DB) *env {
 	tb.Helper()
 	e := &env{db: db, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	auditSvc := audit.NewService(db, e.clock)
-	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
-		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, e.clock), e.clock, change.Policy{RetroReviewWindow: 168 * time.Hour})
-	e.svc = catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changes, e.clock,
+	e.svc = catalog.NewService(store.Runner[catalog.Tx]{DB: db}, audit.NewService(db, e.clock), e.changes(168*time.Hour), e.clock,
 		catalog.Options{InventoryMaxAge: 72 * time.Hour})
 	return e
+}
+
+// changes is the change service on the env's database and clock, with the
+// CMDB it asks.
+func (e *env) changes(retroWindow time.Duration) *change.Service {
+	auditSvc := audit.NewService(e.db, e.clock)
+	cis := cmdb.NewService(store.Runner[cmdb.Tx]{DB: e.db}, auditSvc, e.clock)
+	return change.NewService(store.Runner[change.Tx]{DB: e.db}, auditSvc, e.db, cis, e.clock, change.Policy{RetroReviewWindow: retroWindow})
 }
 
 func mustRead(tb testing.TB, name string) []byte {

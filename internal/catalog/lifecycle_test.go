@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
-	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/store"
@@ -177,8 +175,7 @@ func TestDraftAndFlag(t *testing.T) {
 func (e *env) approveRFC(tb testing.TB, r change.RFC) change.RFC {
 	tb.Helper()
 	ctx := context.Background()
-	changes := change.NewService(store.Runner[change.Tx]{DB: e.db}, audit.NewService(e.db, e.clock), e.db,
-		cmdb.NewService(store.Runner[cmdb.Tx]{DB: e.db}, audit.NewService(e.db, e.clock), e.clock), e.clock, change.Policy{RetroReviewWindow: time.Hour})
+	changes := e.changes(time.Hour)
 	requester := identity.Actor{UserID: r.RequesterID, Roles: []identity.Role{identity.ChangeManager}}
 	_, err := changes.UpdateRFC(ctx, requester, r.ID, change.RFCPatch{Fields: []string{"backout_plan", "test_plan"},
 		BackoutPlan: ptr("reinstall the old version"), TestPlan: ptr("smoke test")})

@@ -8,10 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/catalog/pkgver"
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // Limits of a manual entry.

@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // DefaultRetroReviewWindow is how long an emergency change may run

@@ -5,10 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // reviewable are the states in which an emergency change has touched

@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // TransitionInput is what the caller sends with an event: the body of

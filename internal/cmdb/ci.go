@@ -12,11 +12,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // CI is a configuration item: a server, workstation, application, service…

@@ -6,13 +6,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // GroupKind says how a group's members are known.

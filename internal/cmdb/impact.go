@@ -5,10 +5,9 @@ import (
 	"context"
 	"slices"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // Direction says which way impact analysis walks.

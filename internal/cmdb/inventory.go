@@ -6,9 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // The package kinds an inventory holds: the packaging systems whose

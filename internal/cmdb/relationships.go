@@ -4,13 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/changeboard/changeboard/internal/workflow"
-
 	"github.com/google/uuid"
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/workflow"
 )
 
 // RelationshipType names how a source CI relates to its target.

@@ -46,11 +46,11 @@ func (h handlers) ciOut(c echo.Context, status int, ci cmdb.CI) error {
 }
 
 func (h handlers) createCI(c echo.Context) error {
-	var in createCIRequest
+	var in cmdb.Fields
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	ci, err := h.CMDB.CreateCI(c.Request().Context(), actorOf(c), in.ci())
+	ci, err := h.CMDB.CreateCI(c.Request().Context(), actorOf(c), in.CI())
 	if err != nil {
 		return err
 	}

@@ -26,26 +26,6 @@ func toCIDTO(c cmdb.CI, actions []cmdb.Event) ciDTO {
 	return d
 }
 
-type createCIRequest struct {
-	Name        string            `json:"name"`
-	Type        string            `json:"type"`
-	Environment string            `json:"environment"`
-	Location    string            `json:"location"`
-	Role        string            `json:"role"`
-	Owner       string            `json:"owner"`
-	Criticality string            `json:"criticality"`
-	OS          string            `json:"os"`
-	OSVersion   string            `json:"os_version"`
-	Attributes  map[string]string `json:"attributes"`
-	AgentID     string            `json:"agent_id"`
-}
-
-func (in createCIRequest) ci() cmdb.CI {
-	return cmdb.CI{Name: in.Name, Type: cmdb.Type(in.Type), Environment: in.Environment, Location: in.Location,
-		Role: in.Role, Owner: in.Owner, Criticality: cmdb.Criticality(in.Criticality), OS: in.OS,
-		OSVersion: in.OSVersion, Attributes: in.Attributes, AgentID: in.AgentID}
-}
-
 // ciReadOnly are the CI's fields a PATCH may not set.
 var ciReadOnly = []string{"id", "state", "actions", "version", "created_at", "updated_at"}
 
