@@ -33,12 +33,6 @@ var definition = []workflow.Def[State, Event]{
 // machine is the update state machine, built from its one table.
 var machine = workflow.New("update", StateNew, States(), definition)
 
-// Transition is one edge of the update state machine.
-type Transition = workflow.Transition[State, Event]
-
-// Description is the update state machine as data, for the workflow endpoint.
-type Description = workflow.Description[State, Event]
-
 // The update state machine's questions, answered by its one machine (see
 // workflow.Machine): Workflow describes it, Mermaid draws it (compared with
 // docs/state-machines.md by a test), Next says where an event leads (Invalid

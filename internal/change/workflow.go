@@ -38,12 +38,6 @@ var definition = []workflow.Def[State, Event]{
 // machine is the RFC state machine, built from its one table.
 var machine = workflow.New("RFC", StateDraft, States(), definition)
 
-// Transition is one edge of the RFC state machine.
-type Transition = workflow.Transition[State, Event]
-
-// Description is the RFC state machine as data, for the workflow endpoint.
-type Description = workflow.Description[State, Event]
-
 // The RFC state machine's questions, answered by its one machine (see
 // workflow.Machine): Workflow describes it, Mermaid draws it (compared with
 // docs/state-machines.md by a test), Next says where an event leads (Invalid
