@@ -7,6 +7,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/job"
 )
 
 // CIFilter selects CIs for a list, a dynamic group or a lookup; zero
@@ -34,6 +35,7 @@ type CIFilter struct {
 // Tx is what the CMDB use cases need inside one transaction.
 type Tx interface {
 	audit.Appender
+	job.Enqueuer
 	CreateCI(ctx context.Context, c *CI) error
 	// FindCI finds by id, or else by name.
 	FindCI(ctx context.Context, idOrName string) (CI, error)
@@ -90,10 +92,6 @@ type Service struct {
 	store Store
 	audit *audit.Service
 	now   func() time.Time
-	// OnInventory, when set, is called after an inventory report has
-	// committed, with the CI's id (the catalog recomputes that CI's
-	// compliance there). Set it once, before the service is used.
-	OnInventory func(ctx context.Context, ciID string)
 }
 
 // NewService returns the CMDB service.
