@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -26,17 +28,35 @@ type Job struct {
 	FinalizedAt *time.Time
 }
 
-// States a job can be in (River's).
+// States a job can be in: River's, but for StateDead.
 const (
 	StateAvailable = string(rivertype.JobStateAvailable)
+	StatePending   = string(rivertype.JobStatePending)
 	StateRunning   = string(rivertype.JobStateRunning)
 	StateRetryable = string(rivertype.JobStateRetryable)
 	StateScheduled = string(rivertype.JobStateScheduled)
 	StateCompleted = string(rivertype.JobStateCompleted)
 	StateCancelled = string(rivertype.JobStateCancelled)
 	// StateDead is a job that failed its last attempt (River: discarded).
-	StateDead = string(rivertype.JobStateDiscarded)
+	StateDead = "dead"
 )
+
+// States lists every state, for validation and help texts.
+var States = []string{StateAvailable, StatePending, StateRunning, StateRetryable, StateScheduled, StateCompleted, StateCancelled, StateDead}
+
+func toRiverState(s string) rivertype.JobState {
+	if s == StateDead {
+		return rivertype.JobStateDiscarded
+	}
+	return rivertype.JobState(s)
+}
+
+func fromRiverState(s rivertype.JobState) string {
+	if s == rivertype.JobStateDiscarded {
+		return StateDead
+	}
+	return string(s)
+}
 
 // MaxListSize caps one List.
 const MaxListSize = 200
@@ -47,13 +67,16 @@ func (r *Runner) List(ctx context.Context, state string, limit int) ([]Job, erro
 	if limit <= 0 || limit > MaxListSize {
 		return nil, fmt.Errorf("jobs: limit must be 1 to %d", MaxListSize)
 	}
+	if state != "" && !slices.Contains(States, state) {
+		return nil, fmt.Errorf("jobs: state %q: want one of %s", state, strings.Join(States, ", "))
+	}
 	c, err := r.reader()
 	if err != nil {
 		return nil, err
 	}
 	p := river.NewJobListParams().First(limit).OrderBy(river.JobListOrderByID, river.SortOrderDesc)
 	if state != "" {
-		p = p.States(rivertype.JobState(state))
+		p = p.States(toRiverState(state))
 	}
 	res, err := c.JobList(ctx, p)
 	if err != nil {
@@ -61,7 +84,7 @@ func (r *Runner) List(ctx context.Context, state string, limit int) ([]Job, erro
 	}
 	out := make([]Job, len(res.Jobs))
 	for i, j := range res.Jobs {
-		out[i] = Job{ID: j.ID, Kind: j.Kind, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+		out[i] = Job{ID: j.ID, Kind: j.Kind, State: fromRiverState(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
 			Args: j.EncodedArgs, CreatedAt: j.CreatedAt, ScheduledAt: j.ScheduledAt, FinalizedAt: j.FinalizedAt}
 		for _, e := range j.Errors {
 			out[i].Errors = append(out[i].Errors, e.Error)

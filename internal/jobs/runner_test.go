@@ -264,3 +264,44 @@ func TestStop(t *testing.T) {
 		}
 	})
 }
+
+// UniqueByArgs skips a second job of the same kind and arguments while
+// the first waits, but not once the first has finished.
+func TestUniqueByArgs(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		r := jobs.New(db, testConfig(), quiet)
+		var mu sync.Mutex
+		runs := 0
+		jobs.Handle(r, func(ctx context.Context, a pingArgs) error { mu.Lock(); runs++; mu.Unlock(); return nil })
+		mustEnqueue(t, db, pingArgs{N: 7}, job.UniqueByArgs())
+		mustEnqueue(t, db, pingArgs{N: 7}, job.UniqueByArgs())
+		mustEnqueue(t, db, pingArgs{N: 8}, job.UniqueByArgs())
+		if js := mustList(t, r, jobs.StateAvailable); len(js) != 2 {
+			t.Fatalf("waiting: %+v, want one job per argument", js)
+		}
+		mustStart(t, r)
+		mustDrain(t, r)
+		mustEnqueue(t, db, pingArgs{N: 7}, job.UniqueByArgs())
+		mustDrain(t, r)
+		if runs != 3 {
+			t.Fatalf("%d runs, want 3 (7, 8, and 7 again after the first finished)", runs)
+		}
+	})
+}
+
+// Delay and RunAt schedule a job for later: it is not due, so Drain does
+// not wait for it and no handler runs it yet.
+func TestScheduledLater(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		r := jobs.New(db, testConfig(), quiet)
+		jobs.Handle(r, func(ctx context.Context, a pingArgs) error { return fmt.Errorf("job %d ran early", a.N) })
+		mustEnqueue(t, db, pingArgs{N: 1}, job.Delay(time.Hour))
+		mustEnqueue(t, db, pingArgs{N: 2}, job.RunAt(time.Now().Add(24*time.Hour)))
+		mustStart(t, r)
+		mustDrain(t, r)
+		js := mustList(t, r, jobs.StateScheduled)
+		if len(js) != 2 || js[0].Attempt != 0 || js[1].Attempt != 0 || !js[1].ScheduledAt.After(time.Now().Add(50*time.Minute)) {
+			t.Fatalf("scheduled: %+v", js)
+		}
+	})
+}
