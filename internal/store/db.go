@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -36,6 +37,8 @@ type DB struct {
 	insOnce sync.Once
 	ins     *river.Client[*sql.Tx]
 	insErr  error
+	// riverMigrated is set once River's schema is known to be complete.
+	riverMigrated atomic.Bool
 }
 
 // Options tune Open.

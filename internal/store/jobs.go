@@ -115,6 +115,7 @@ func (db *DB) migrateRiver(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate river: %w", err)
 	}
+	db.riverMigrated.Store(true)
 	var applied []string
 	for _, v := range res.Versions {
 		applied = append(applied, fmt.Sprintf("river/%03d_%s", v.Version, strings.ReplaceAll(v.Name, " ", "_")))
@@ -122,8 +123,13 @@ func (db *DB) migrateRiver(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-// riverPending counts River migrations not applied yet.
+// riverPending counts River migrations not applied yet (0 or 1). River's
+// schema only moves forward, so once it is found complete it is not asked
+// again: /readyz stays one query cheaper.
 func (db *DB) riverPending(ctx context.Context) (int, error) {
+	if db.riverMigrated.Load() {
+		return 0, nil
+	}
 	m, err := rivermigrate.New(db.RiverDriver(), &rivermigrate.Config{Logger: discardLogger()})
 	if err != nil {
 		return 0, err
@@ -135,6 +141,7 @@ func (db *DB) riverPending(ctx context.Context) (int, error) {
 	if !res.OK {
 		return 1, nil
 	}
+	db.riverMigrated.Store(true)
 	return 0, nil
 }
 
