@@ -25,6 +25,7 @@ commands:
   audit verify        verify the audit hash chain (exits 1 when it is broken)
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
+  jobs list           list the stored jobs, dead ones by default: --state STATE --limit N
   version             print the version
 
 configuration: CHANGEBOARD_* environment variables, see README.md
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return catalogCmd(ctx, rest, getenv, stdout, stderr)
 	case "agent":
 		return agentCmd(ctx, rest, getenv, stdout, stderr)
+	case "jobs":
+		return jobsCmd(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "changeboard", version)
 		return nil

@@ -39,6 +39,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
 	srv := httpapi.NewHTTPServer(cfg.Addr, a.HTTP)
 	sealCtx, stopSealer := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -51,11 +54,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	select {
 	case err = <-served:
 	case <-ctx.Done():
-		// Stop taking work, drain requests, stop the jobs, then the
+		// Stop taking work, drain requests, stop the jobs (running ones
+		// finish within the same budget), seal the audit tail, then the
 		// deferred Close closes the database.
 		log.Info("shutting down")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
+		err = errors.Join(err, a.Stop(shutdownCtx))
 		cancel()
 	}
 	stopSealer()

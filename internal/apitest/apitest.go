@@ -98,6 +98,8 @@ func newServer(tb testing.TB, d config.Dialect, change func(*config.Config), now
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Workers look for jobs often, so that Drain returns soon.
+	cfg.Jobs.PollInterval = 50 * time.Millisecond
 	if change != nil {
 		change(&cfg)
 	}
@@ -107,6 +109,9 @@ func newServer(tb testing.TB, d config.Dialect, change func(*config.Config), now
 		tb.Fatalf("app: %v", err)
 	}
 	tb.Cleanup(func() { _ = a.Close() })
+	if err := a.Start(context.Background()); err != nil {
+		tb.Fatalf("start: %v", err)
+	}
 	if _, _, err := a.Auth.Bootstrap(context.Background(), cfg.AdminPassword); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
@@ -293,6 +298,17 @@ func (s *Server) Seal(tb testing.TB) {
 	tb.Helper()
 	if _, err := s.App.Sealer.SealNow(context.Background()); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// Drain waits until every job due now has been worked (see
+// jobs.Runner.Drain): what a test reads next includes their effects.
+func (s *Server) Drain(tb testing.TB) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.App.Jobs.Drain(ctx); err != nil {
+		tb.Fatalf("drain jobs: %v", err)
 	}
 }
 

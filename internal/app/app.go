@@ -22,6 +22,7 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
+	"github.com/changeboard/changeboard/internal/jobs"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -34,6 +35,7 @@ type App struct {
 	CMDB    *cmdb.Service
 	Catalog *catalog.Service
 	Sealer  *audit.Sealer
+	Jobs    *jobs.Runner
 	HTTP    *echo.Echo
 	Config  config.Config
 }
@@ -50,7 +52,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		opt.Now = time.Now
 	}
 	now := func() time.Time { return opt.Now().UTC() }
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Now: now, Log: log})
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Now: now, Log: log, JobMaxAttempts: cfg.Jobs.MaxAttempts})
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +90,13 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cmdbSvc, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
-	// An inventory report recomputes that CI's compliance once it has
-	// committed; a failure leaves the previous verdicts, which the next
-	// report or import recomputes.
-	cmdbSvc.OnInventory = func(ctx context.Context, ciID string) {
-		if err := catalogSvc.RecomputeCI(ctx, ciID); err != nil {
-			log.Error("compliance recompute", "ci", ciID, "err", err.Error())
-		}
-	}
+	runner := jobs.New(db, jobs.Config{Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval, MaxAttempts: cfg.Jobs.MaxAttempts,
+		RetryBase: cfg.Jobs.RetryBase, RetryMax: cfg.Jobs.RetryMax, Now: now}, log)
+	// An inventory report enqueues the recompute of that CI's compliance in
+	// its own transaction; a failed recompute is retried.
+	jobs.Handle(runner, func(ctx context.Context, j cmdb.InventoryReported) error { return catalogSvc.RecomputeCI(ctx, j.CIID) })
 	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
-		Sealer: audit.NewSealer(db, cfg.SealInterval, log)}
+		Sealer: audit.NewSealer(db, cfg.SealInterval, log), Jobs: runner}
 	a.HTTP = httpapi.New(httpapi.Deps{
 		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
@@ -126,5 +125,16 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Start starts the background work: the job runner's workers (none when
+// CHANGEBOARD_JOBS_WORKERS is 0).
+func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
+
+// Stop stops the job runner, letting running jobs finish within ctx.
+func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+
+// Close stops what still runs and closes the database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(a.Stop(ctx), a.DB.Close())
+}

@@ -27,7 +27,7 @@ func (e *env) mustCI(tb testing.TB, id, os, osVersion string) {
 }
 
 // mustInventory replaces a CI's inventory as an agent report would, then
-// recomputes the CI as the CMDB's OnInventory hook does.
+// recomputes the CI as the job an inventory report enqueues does.
 func (e *env) mustInventory(tb testing.TB, ciID string, at time.Time, pkgs ...pkg) {
 	tb.Helper()
 	e.exec(tb, "DELETE FROM ci_packages WHERE ci_id = ?", ciID)

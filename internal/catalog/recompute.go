@@ -10,8 +10,8 @@ import (
 )
 
 // RecomputeCI recomputes the verdicts of one CI from its last inventory.
-// The CMDB calls it after an inventory report commits (cmdb.Service's
-// OnInventory hook); it reads that CI's packages and the updates naming
+// The job an inventory report enqueues (cmdb.InventoryReported, wired in
+// internal/app) calls it after the report commits; it reads that CI's packages and the updates naming
 // one of them, and writes only the verdicts that changed.
 func (s *Service) RecomputeCI(ctx context.Context, ciID string) error {
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {

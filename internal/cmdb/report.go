@@ -27,8 +27,8 @@ type ReportResult struct {
 // ReportInventory stores an agent's full report for a CI, compared with
 // the previous one; the difference is one audit event. Only an admin, or
 // a user with the agent role whom the CI names as its agent, may report;
-// any other caller is refused and the refusal audited. OnInventory runs
-// once the report has committed.
+// any other caller is refused and the refusal audited. A report that
+// changed the inventory enqueues InventoryReported in its transaction.
 func (s *Service) ReportInventory(ctx context.Context, actor identity.Actor, idOrName string, r Report) (ReportResult, error) {
 	const action = "ci.inventory"
 	if err := s.guard.Require(ctx, actor, action, "ci", idOrName, identity.Agent, identity.Admin); err != nil {
@@ -55,11 +55,18 @@ func (s *Service) ReportInventory(ctx context.Context, actor identity.Actor, idO
 	if err != nil {
 		return ReportResult{}, s.guard.Refuse(ctx, actor, action, "ci", firstNonEmpty(ciID, idOrName), err)
 	}
-	if !res.Unchanged && s.OnInventory != nil {
-		s.OnInventory(ctx, ciID)
-	}
 	return res, nil
 }
+
+// InventoryReported is the job a changed inventory report enqueues with
+// it: the work that follows a report (the catalog recomputes the CI's
+// compliance) runs after the report commits and is never lost.
+type InventoryReported struct {
+	CIID string `json:"ci_id"`
+}
+
+// Kind implements job.Args.
+func (InventoryReported) Kind() string { return "cmdb.inventory_reported" }
 
 // mayReport is the reporting rule: admins for any CI; agents for the CIs
 // that name them; nobody for a retired CI.
@@ -104,6 +111,11 @@ func (s *Service) storeReport(ctx context.Context, tx Tx, actor identity.Actor, 
 		ev.Before = map[string]any{"reported_at": prev.ReportedAt, "package_count": len(prev.Packages)}
 	}
 	if err := s.record(ctx, tx, ev); err != nil {
+		return ReportResult{}, err
+	}
+	// Not unique by CI: a job already running may have read the previous
+	// inventory. A recompute is idempotent, so a repeat costs only time.
+	if err := tx.Enqueue(ctx, InventoryReported{CIID: c.ID}); err != nil {
 		return ReportResult{}, err
 	}
 	inv.Packages = nil

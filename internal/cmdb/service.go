@@ -7,6 +7,7 @@ import (
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/guard"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/job"
 )
 
 // CIFilter selects CIs for a list, a dynamic group or a lookup; zero
@@ -35,6 +36,7 @@ type CIFilter struct {
 // repositories of the CMDB aggregates (repo.go) and the audit trail.
 type Tx interface {
 	audit.Appender
+	job.Enqueuer
 	CIRepository
 	VersionRepository
 	ControlRepository
@@ -55,10 +57,6 @@ type Service struct {
 	audit *audit.Service
 	guard guard.Guard
 	now   func() time.Time
-	// OnInventory, when set, is called after an inventory report has
-	// committed, with the CI's id (the catalog recomputes that CI's
-	// compliance there). Set it once, before the service is used.
-	OnInventory func(ctx context.Context, ciID string)
 }
 
 // NewService returns the CMDB service.

@@ -33,6 +33,8 @@ type Config struct {
 	// InventoryMaxAge is how old a CI's inventory may be before compliance
 	// computed from it counts as unknown.
 	InventoryMaxAge time.Duration
+	// Jobs configures the runner of work after commit.
+	Jobs Jobs
 }
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -74,6 +76,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	invAge := fs.String("inventory-max-age", env("INVENTORY_MAX_AGE", "168h"), "age past which an inventory's compliance is unknown (CHANGEBOARD_INVENTORY_MAX_AGE)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CHANGEBOARD_LOG_LEVEL)")
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
+	jobs := newJobFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
 	}
@@ -86,6 +89,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	parseDuration(&problems, "CHANGEBOARD_INVENTORY_MAX_AGE", *invAge, &c.InventoryMaxAge)
 	parseBool(&problems, "CHANGEBOARD_PUBLIC_METRICS", *metrics, &c.PublicMetrics)
 	parseBool(&problems, "CHANGEBOARD_DEMO", *demo, &c.Demo)
+	c.Jobs = jobs.parse(&problems)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return c, errors.New("configuration: " + strings.Join(problems, "; "))

@@ -192,7 +192,7 @@ func TestOperations(t *testing.T) {
 			"/metrics": "changeboard_http_requests_total", "/api/openapi.yaml": "openapi: 3.0.3"} {
 			res := get(t, s, path, "")
 			if res.Status != 200 || !bytes.Contains(res.Body, []byte(want)) {
-				t.Errorf("%s: %d %.100s", path, res.Status, res.Body)
+				t.Errorf("%s: %d %.300s", path, res.Status, res.Body)
 			}
 		}
 		res := get(t, s, "/api/v1/nothing-here", s.Admin)

@@ -148,12 +148,13 @@ type catPkg struct {
 	Architecture string `json:"architecture"`
 }
 
-// mustReport reports a CI's inventory through the CMDB API; the CMDB's
-// OnInventory hook recomputes the CI's compliance before the answer.
+// mustReport reports a CI's inventory through the CMDB API, and waits for
+// the job it enqueued to recompute the CI's compliance.
 func (e *catalogEnv) mustReport(t *testing.T, ciID string, at time.Time, pkgs ...catPkg) {
 	t.Helper()
 	res := e.do(t, e.admin, "PUT", "/api/v1/cis/"+ciID+"/inventory", map[string]any{"reported_at": at.Format(time.RFC3339), "packages": pkgs})
 	if res.Status != http.StatusOK {
 		t.Fatalf("inventory of %s: %d %s", ciID, res.Status, res.Body)
 	}
+	e.s.Drain(t)
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -66,8 +67,6 @@ func TestInventoryReports(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc := MustCMDB(t, db)
-		var hooked []string
-		svc.OnInventory = func(_ context.Context, id string) { hooked = append(hooked, id) }
 		agent, other := mustAgent(t, db, "agent1"), mustAgent(t, db, "agent2")
 		c, err := svc.CreateCI(ctx, cmdbAdmin, cmdb.CI{Name: "web-01", Type: cmdb.TypeServer,
 			Criticality: cmdb.CriticalityHigh, AgentID: agent.UserID})
@@ -119,8 +118,39 @@ func TestInventoryReports(t *testing.T) {
 		if !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("other agent: %v", err)
 		}
-		if len(storedPackages(t, db, c.ID)) != 802 || !slices.Equal(hooked, []string{c.ID, c.ID}) {
-			t.Fatalf("the refused report wrote or hooked: %v", hooked)
+		if queued := reportJobs(t, db); len(storedPackages(t, db, c.ID)) != 802 || !slices.Equal(queued, []string{c.ID, c.ID}) {
+			t.Fatalf("the refused report wrote or enqueued: %v", queued)
 		}
 	})
+}
+
+// reportJobs lists the CI ids of the enqueued inventory jobs, in order.
+func reportJobs(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	// River keeps args as jsonb on both databases (binary on SQLite).
+	q := "SELECT json(args) FROM river_job WHERE kind = ? ORDER BY id"
+	if db.Dialect() == "postgres" {
+		q = "SELECT args::text FROM river_job WHERE kind = ? ORDER BY id"
+	}
+	rows, err := db.SQL().Query(rebind(db, q), cmdb.InventoryReported{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var raw []byte
+		var a cmdb.InventoryReported
+		if err := rows.Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &a); err != nil {
+			t.Fatalf("args %s: %v", raw, err)
+		}
+		out = append(out, a.CIID)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -11,9 +11,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/riverqueue/river"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -28,6 +31,14 @@ type DB struct {
 	sql     *sql.DB
 	dialect config.Dialect
 	now     func() time.Time
+	// jobMaxAttempts is Options.JobMaxAttempts.
+	jobMaxAttempts int
+	// ins is the insert-only River client of Tx.Enqueue, made on first use.
+	insOnce sync.Once
+	ins     *river.Client[*sql.Tx]
+	insErr  error
+	// riverMigrated is set once River's schema is known to be complete.
+	riverMigrated atomic.Bool
 }
 
 // Options tune Open.
@@ -37,6 +48,9 @@ type Options struct {
 	// MaxOpenConns for PostgreSQL; SQLite always uses one connection.
 	MaxOpenConns int
 	Log          *slog.Logger
+	// JobMaxAttempts is how often an enqueued job is tried (River's
+	// default, 25, if 0); job.MaxAttempts overrides it per job.
+	JobMaxAttempts int
 }
 
 // Open connects to the database that url names (see config.ParseDatabaseURL)
@@ -94,7 +108,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dbc.Dialect, err)
 	}
-	return &DB{gorm: g, sql: sqlDB, dialect: dbc.Dialect, now: now}, nil
+	return &DB{gorm: g, sql: sqlDB, dialect: dbc.Dialect, now: now, jobMaxAttempts: opt.JobMaxAttempts}, nil
 }
 
 // Dialect says which database this is.

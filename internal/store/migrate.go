@@ -46,7 +46,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return applied, fmt.Errorf("migrate: %w", err)
 	}
-	return applied, nil
+	river, err := db.migrateRiver(ctx)
+	return append(applied, river...), err
 }
 
 // MigrationStatus is one migration and whether it is applied.
@@ -79,7 +80,10 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	n, err := db.riverPending(ctx)
+	if err != nil {
+		return 0, err
+	}
 	for _, s := range st {
 		if !s.Applied {
 			n++
