@@ -149,7 +149,10 @@ func TestAttributeFiltersBounded(t *testing.T) {
 				t.Errorf("%d filters: %v, want %v", n, got, want)
 			}
 		}
-		if p := e.do(t, e.cm, "GET", query(200), nil).Problem(t); p.Status != 400 || !p.HasField("attribute") || len(p.Errors) != 1 {
+		if p := e.do(t, e.cm, "GET", query(cmdb.MaxAttributeFilters+1), nil).Problem(t); p.Status != 400 || !p.HasField("attribute") || len(p.Errors) != 1 {
+			t.Errorf("11 filters: %+v", p)
+		}
+		if p := e.do(t, e.cm, "GET", query(200), nil).Problem(t); p.Status != 400 || len(p.Errors) != 1 {
 			t.Errorf("200 filters: %+v", p)
 		}
 		res := e.do(t, e.cm, "POST", "/api/v1/ci-groups", map[string]any{"name": "g", "kind": "dynamic",
