@@ -16,10 +16,10 @@ import (
 // estate is what the UI tests work on: one user per role, a CAB of three,
 // and two real CIs.
 type estate struct {
-	s                                   *apitest.Server
-	requester, cm, auditor, admin       string // user ids
-	members                             []string
-	web, db                             string
+	s                             *apitest.Server
+	requester, cm, auditor, admin string // user ids
+	members                       []string
+	web, db                       string
 }
 
 func newEstate(t *testing.T, s *apitest.Server) *estate {

@@ -24,7 +24,7 @@ var funcs = template.FuncMap{
 	"upper":    strings.ToUpper,
 	"join":     func(s []string) string { return strings.Join(s, ", ") },
 	"humanize": func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
-	"list": func(s ...string) []string { return s },
+	"list":     func(s ...string) []string { return s },
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict needs key and value pairs")
