@@ -131,3 +131,36 @@ func (b *browser) login(user, password string) page {
 	}
 	return p
 }
+
+// pagePaths are the pages without parameters every signed-in role opens.
+var pagePaths = []string{"/ui/", "/ui/changes", "/ui/changes/new", "/ui/changes?state=draft"}
+
+// draft creates an RFC as rita through the API and returns its id.
+func (e *estate) draft(t *testing.T) string {
+	t.Helper()
+	tok := e.s.Login(t, "rita", apitest.UserPassword)
+	res := e.s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes", Token: tok, Body: map[string]any{
+		"title": "Patch web-01", "reason": "CVE fixes", "affected_cis": []string{e.web, e.db},
+		"implementation_plan": "apt-get upgrade", "backout_plan": "apt-get install old", "test_plan": "smoke tests",
+	}})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	var r struct{ ID string }
+	res.JSON(t, &r)
+	return r.ID
+}
+
+// fire fires event on an RFC through the API as user.
+func (e *estate) fire(t *testing.T, user, id, event string, extra map[string]any) {
+	t.Helper()
+	body := map[string]any{"event": event}
+	for k, v := range extra {
+		body[k] = v
+	}
+	res := e.s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes/" + id + "/transitions",
+		Token: e.s.Login(t, user, apitest.UserPassword), Body: body})
+	if res.Status != http.StatusOK {
+		t.Fatalf("%s: %d %s", event, res.Status, res.Body)
+	}
+}

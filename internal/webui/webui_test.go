@@ -110,3 +110,110 @@ func TestFriendlyErrorPages(t *testing.T) {
 		}
 	})
 }
+
+// TestPagesAreAccessible renders every page for each role and checks the
+// markup (checkPage); the RFC page is checked in several states, where
+// different forms appear.
+func TestPagesAreAccessible(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		id := e.draft(t)
+		b := newBrowser(t, s)
+		checkPage(t, "/ui/login", b.get("/ui/login").Body)
+		steps := []struct {
+			who   string
+			event string
+			extra map[string]any
+		}{
+			{"rita", "", nil},
+			{"rita", "submit", nil},
+			{"carl", "classify", map[string]any{"category": "significant", "priority": "medium"}},
+			{"carl", "request_approval", nil},
+			{"member0", "", nil},
+		}
+		for _, st := range steps {
+			if st.event != "" {
+				e.fire(t, st.who, id, st.event, st.extra)
+			}
+			b := newBrowser(t, s)
+			b.login(st.who, apitest.UserPassword)
+			for _, path := range append(pagePaths, "/ui/changes/"+id) {
+				p := b.get(path)
+				if p.Status != 200 {
+					t.Errorf("%s as %s: %d", path, st.who, p.Status)
+				}
+				checkPage(t, path+" as "+st.who, p.Body)
+			}
+		}
+	})
+}
+
+// TestSessionEnds: a logged-out session's cookie no longer works, nor
+// does a session whose user an admin disables; the cookie is HttpOnly
+// and SameSite=Lax, and only its hash is stored.
+func TestSessionEnds(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		b := newBrowser(t, s)
+		lp := b.get("/ui/login")
+		req, _ := http.NewRequest("POST", s.URL+"/ui/login", strings.NewReader(url.Values{
+			"username": {"rita"}, "password": {apitest.UserPassword}, "csrf": {lp.csrf(t)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range b.c.Jar.Cookies(req.URL) {
+			req.AddCookie(c)
+		}
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var cookie *http.Cookie
+		for _, c := range res.Cookies() {
+			if c.Name == "cb_session" {
+				cookie = c
+			}
+		}
+		if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Secure {
+			t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP", cookie)
+		}
+		var rows, plain int64
+		// The value is base64url: safe to put in the query as a literal.
+		q := "SELECT COUNT(*), COALESCE(SUM(CASE WHEN id_hash = '" + cookie.Value + "' THEN 1 ELSE 0 END), 0) FROM web_sessions"
+		if err := s.App.DB.SQL().QueryRow(q).Scan(&rows, &plain); err != nil || rows != 1 || plain != 0 {
+			t.Fatalf("sessions stored: %d, with the plain cookie value: %d (%v); want 1 and 0", rows, plain, err)
+		}
+		withCookie := func() page {
+			r, _ := http.NewRequest("GET", s.URL+"/ui/", nil)
+			r.AddCookie(&http.Cookie{Name: "cb_session", Value: cookie.Value})
+			res, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return read(t, res)
+		}
+		if p := withCookie(); p.URL != "/ui/" {
+			t.Fatalf("the session does not work: at %s", p.URL)
+		}
+		// Disabled by an admin: the next page is the login.
+		up := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/users/" + e.requester, Token: s.Admin, Body: map[string]any{"disabled": true}})
+		if up.Status != http.StatusOK {
+			t.Fatalf("disable: %d %s", up.Status, up.Body)
+		}
+		if p := withCookie(); p.URL != "/ui/login" {
+			t.Errorf("a disabled user's session still works: at %s", p.URL)
+		}
+		s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/users/" + e.requester, Token: s.Admin, Body: map[string]any{"disabled": false}})
+		if p := withCookie(); p.URL != "/ui/" {
+			t.Fatalf("re-enabled: at %s", p.URL)
+		}
+		// Logged out: the old cookie is dead.
+		b.c.Jar.SetCookies(req.URL, []*http.Cookie{cookie})
+		home := b.get("/ui/")
+		if p := b.post("/ui/logout", url.Values{"csrf": {home.csrf(t)}}); p.URL != "/ui/login" {
+			t.Fatalf("logout: at %s", p.URL)
+		}
+		if p := withCookie(); p.URL != "/ui/login" {
+			t.Errorf("a logged-out session still works: at %s", p.URL)
+		}
+	})
+}
