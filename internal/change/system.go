@@ -22,8 +22,9 @@ func SystemEvents() []Event {
 
 // SystemFire checks and applies an event the system fires: the state
 // machine, the preconditions (a non-emergency start only inside the
-// scheduled window, an emergency's retrospective review before close) and
-// the input, but no role, since no person acts.
+// scheduled window, an emergency's retrospective review before close, the
+// linked updates verifiably installed before complete and close) and the
+// input, but no role, since no person acts.
 func SystemFire(r RFC, ev Event, in TransitionInput, now time.Time, f Facts) (RFC, error) {
 	if !slices.Contains(SystemEvents(), ev) {
 		return r, errs.E(errs.Forbidden, "the system does not fire %s; it fires only %s", ev, workflow.JoinEnum(SystemEvents()))
@@ -56,7 +57,11 @@ func (s *Service) SystemTransition(ctx context.Context, idOrRef string, ev Event
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err
 		}
-		next, err := SystemFire(r, ev, in, s.now(), Facts{Policy: s.policy})
+		facts, err := s.facts(ctx, tx, r, ev, in)
+		if err != nil {
+			return err
+		}
+		next, err := SystemFire(r, ev, in, s.now(), facts)
 		if err != nil {
 			return err
 		}
