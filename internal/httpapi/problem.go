@@ -32,17 +32,18 @@ type FieldProblem struct {
 
 // statusOf is the one table from domain error code to HTTP status.
 var statusOf = map[errs.Code]int{
-	errs.Invalid:            http.StatusBadRequest,
-	errs.Unauthenticated:    http.StatusUnauthorized,
-	errs.Forbidden:          http.StatusForbidden,
-	errs.NotFound:           http.StatusNotFound,
-	errs.Conflict:           http.StatusConflict,
-	errs.PreconditionFailed: http.StatusPreconditionFailed,
-	errs.TooLarge:           http.StatusRequestEntityTooLarge,
-	errs.Unprocessable:      http.StatusUnprocessableEntity,
-	errs.TooManyRequests:    http.StatusTooManyRequests,
-	errs.Unavailable:        http.StatusServiceUnavailable,
-	errs.Internal:           http.StatusInternalServerError,
+	errs.Invalid:              http.StatusBadRequest,
+	errs.Unauthenticated:      http.StatusUnauthorized,
+	errs.Forbidden:            http.StatusForbidden,
+	errs.NotFound:             http.StatusNotFound,
+	errs.Conflict:             http.StatusConflict,
+	errs.PreconditionFailed:   http.StatusPreconditionFailed,
+	errs.PreconditionRequired: http.StatusPreconditionRequired,
+	errs.TooLarge:             http.StatusRequestEntityTooLarge,
+	errs.Unprocessable:        http.StatusUnprocessableEntity,
+	errs.TooManyRequests:      http.StatusTooManyRequests,
+	errs.Unavailable:          http.StatusServiceUnavailable,
+	errs.Internal:             http.StatusInternalServerError,
 }
 
 // codeOfStatus maps echo's own errors (unknown route, body too large…)
