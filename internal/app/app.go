@@ -23,6 +23,7 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
+	"github.com/changeboard/changeboard/internal/schedule"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -34,10 +35,12 @@ type App struct {
 	Change  *change.Service
 	CMDB    *cmdb.Service
 	Catalog *catalog.Service
-	Sealer  *audit.Sealer
-	Jobs    *jobs.Runner
-	HTTP    *echo.Echo
-	Config  config.Config
+	// Schedule is the calendar: windows, forward schedule, conflicts.
+	Schedule *schedule.Service
+	Sealer   *audit.Sealer
+	Jobs     *jobs.Runner
+	HTTP     *echo.Echo
+	Config   config.Config
 }
 
 // Options are what tests change beyond the Config.
@@ -89,16 +92,17 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	cmdbSvc := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, now)
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cmdbSvc, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
+	scheduleSvc := newSchedule(db, auditSvc, cmdbSvc, changeSvc, now)
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
 	runner := jobs.New(db, jobs.Config{Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval, MaxAttempts: cfg.Jobs.MaxAttempts,
 		RetryBase: cfg.Jobs.RetryBase, RetryMax: cfg.Jobs.RetryMax, Now: now}, log)
 	// An inventory report enqueues the recompute of that CI's compliance in
 	// its own transaction; a failed recompute is retried.
 	jobs.Handle(runner, func(ctx context.Context, j cmdb.InventoryReported) error { return catalogSvc.RecomputeCI(ctx, j.CIID) })
-	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
+	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log), Jobs: runner}
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	return a, nil

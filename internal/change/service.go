@@ -70,8 +70,10 @@ type Service struct {
 	guard   guard.Guard
 	history History
 	cis     ConfigurationItems
-	now     func() time.Time
-	policy  Policy
+	// conflicts is the calendar (schedule.Service), nil when not wired.
+	conflicts ConflictChecker
+	now       func() time.Time
+	policy    Policy
 }
 
 // NewService returns the change service.
