@@ -71,14 +71,13 @@ func New(d Deps) *echo.Echo {
 		}),
 		middleware.RequestID(),
 		accessLog(d.Log),
-		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-			Namespace: "changeboard", Subsystem: "http", Registerer: reg,
-		}),
+		echoprometheus.NewMiddlewareWithConfig(metricsConfig(reg)),
 		// largeBodyRoutes (the CSAF import, documents of several MiB) skip
 		// this limit and set a larger one of their own.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: BodyLimit,
 			Skipper: func(c echo.Context) bool { return largeBodyRoutes[c.Request().Method+" "+c.Path()] }}),
 		requestInfo,
+		boundQuery,
 	)
 	h := handlers{d}
 	e.GET("/healthz", h.healthz)
