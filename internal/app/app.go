@@ -23,6 +23,7 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
+	"github.com/changeboard/changeboard/internal/release"
 	"github.com/changeboard/changeboard/internal/schedule"
 	"github.com/changeboard/changeboard/internal/store"
 )
@@ -35,6 +36,7 @@ type App struct {
 	Change  *change.Service
 	CMDB    *cmdb.Service
 	Catalog *catalog.Service
+	Release *release.Service
 	// Schedule is the calendar: windows, forward schedule, conflicts.
 	Schedule *schedule.Service
 	Sealer   *audit.Sealer
@@ -103,8 +105,9 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	jobs.Handle(runner, func(ctx context.Context, j cmdb.InventoryReported) error { return catalogSvc.RecomputeCI(ctx, j.CIID) })
 	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log), Jobs: runner}
+	a.Release = newRelease(db, a, runner, now, changeSvc, cmdbSvc, catalogSvc)
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	return a, nil

@@ -25,6 +25,7 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/release"
 	"github.com/changeboard/changeboard/internal/schedule"
 )
 
@@ -36,6 +37,7 @@ type Deps struct {
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
 	Schedule    *schedule.Service
+	Release     *release.Service
 	Idempotency idempotency.Store
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
@@ -131,6 +133,7 @@ func New(d Deps) *echo.Echo {
 	h.cmdbRoutes(v1)
 	h.catalogRoutes(v1)
 	h.scheduleRoutes(e, v1)
+	h.releaseRoutes(v1)
 	return e
 }
 
