@@ -25,6 +25,7 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/release"
 )
 
 // Deps are the use cases and settings the API serves.
@@ -34,6 +35,7 @@ type Deps struct {
 	Change      *change.Service
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
+	Release     *release.Service
 	Idempotency idempotency.Store
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
@@ -129,6 +131,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/cab-meetings/:id/close", h.closeMeeting)
 	h.cmdbRoutes(v1)
 	h.catalogRoutes(v1)
+	h.releaseRoutes(v1)
 	return e
 }
 
