@@ -24,6 +24,7 @@ import (
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
 	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/session"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -40,6 +41,8 @@ type App struct {
 	Jobs    *jobs.Runner
 	HTTP    *echo.Echo
 	Config  config.Config
+	// Sessions are the web UI's browser sessions (internal/app/webui.go).
+	Sessions *session.Service
 }
 
 // Options are what tests change beyond the Config.
@@ -106,6 +109,9 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
+	if err := a.mountUI(log, now); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
