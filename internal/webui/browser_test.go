@@ -215,15 +215,41 @@ func TestBrowserChangeFlow(t *testing.T) {
 		}
 		b.logout()
 
+		// The change manager calls a CAB meeting and records who attends.
+		b.login("carl")
+		b.run("call a meeting", chromedp.Navigate(s.URL+"/ui/cab"), chromedp.WaitVisible(chromedp.CSS(`#m-title`)),
+			chromedp.SetValue(chromedp.CSS(`#m-board`), e.cabID),
+			chromedp.SendKeys(chromedp.CSS(`#m-title`), "Weekly CAB"),
+			chromedp.SetValue(chromedp.CSS(`#m-start`), time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")),
+			chromedp.Click(chromedp.CSS(`form[action="/ui/cab/meetings"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+		if agenda := b.text("#agenda + table"); !strings.Contains(agenda, "Patch OpenSSL") {
+			t.Fatalf("the RFC is not on the meeting's agenda:\n%s", agenda)
+		}
+		b.run("record attendance",
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`#att-%s`, e.members[0]))),
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`#att-%s`, e.members[1]))),
+			clearNotice(), chromedp.Click(chromedp.CSS(`form[action$="/attendance"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+		meeting, err := chromedp.Run(b.ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		meeting = strings.SplitN(meeting, "?", 2)[0]
+		b.logout()
+
+		// Two CAB members vote in the meeting.
 		for i, who := range []string{"member0", "member1"} {
 			b.login(who)
 			if !strings.Contains(b.text("#approvals + table"), "Patch OpenSSL") {
 				t.Errorf("%s's dashboard does not list the RFC waiting for the vote", who)
 			}
-			b.run("open the RFC", chromedp.Navigate(s.URL+"/ui/changes/"+id))
-			b.run("vote", chromedp.WaitVisible(chromedp.CSS(`#vote-reason`)),
-				chromedp.SendKeys(chromedp.CSS(`#vote-reason`), "back-out plan is sound"),
-				clearNotice(), chromedp.Click(chromedp.CSS(`form[action$="/votes"] button`)),
+			b.run("open the meeting", chromedp.Navigate(meeting))
+			b.run("vote in the meeting",
+				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#vote-%s-reason`, id))),
+				chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#vote-%s-decision`, id)), "approve"),
+				chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`#vote-%s-reason`, id)), "back-out plan is sound"),
+				clearNotice(), chromedp.Click(chromedp.CSS(`.inline-vote button`)),
 				chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 			if _, votes := e.rfc(t, id); votes != i+1 {
 				t.Fatalf("%d votes after %s, want %d", votes, who, i+1)
@@ -233,8 +259,22 @@ func TestBrowserChangeFlow(t *testing.T) {
 		if state, _ := e.rfc(t, id); state != "approved" {
 			t.Fatalf("state %s after two approvals, want approved", state)
 		}
+		var inMeeting struct {
+			Items []struct {
+				MeetingID string `json:"meeting_id"`
+			}
+		}
+		s.Do(t, apitest.Request{Method: "GET", Path: "/api/v1/changes/" + id + "/votes", Token: s.Admin}).JSON(t, &inMeeting)
+		for _, v := range inMeeting.Items {
+			if v.MeetingID == "" || !strings.HasSuffix(meeting, v.MeetingID) {
+				t.Errorf("a vote was not recorded in the meeting: %+v", v)
+			}
+		}
 
 		b.login("carl")
+		if !strings.Contains(b.text("#to-schedule + table"), "Patch OpenSSL") {
+			t.Error("the approved RFC is not on the change manager's dashboard")
+		}
 		b.run("open the RFC", chromedp.Navigate(s.URL+"/ui/changes/"+id))
 		start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Hour)
 		b.act("schedule",
@@ -250,6 +290,29 @@ func TestBrowserChangeFlow(t *testing.T) {
 		if h := b.text(".timeline"); !strings.Contains(h, "rfc.vote") || !strings.Contains(h, "member1") {
 			t.Errorf("the history does not show the votes and who cast them:\n%s", h)
 		}
+		b.logout()
+
+		// The auditor reads the RFC's events and verifies the chain.
+		s.Seal(t)
+		b.login("audrey")
+		b.run("open the audit trail", chromedp.Navigate(s.URL+"/ui/audit?entity_id="+id+"&verify=1"),
+			chromedp.WaitVisible(chromedp.CSS(`#events`)))
+		if v := b.text("#chain + p"); !strings.Contains(v, "The chain verifies") {
+			t.Errorf("verification shows %q", v)
+		}
+		if ev := b.text("#events + table"); !strings.Contains(ev, "rfc.vote") || !strings.Contains(ev, "rfc.schedule") {
+			t.Errorf("the RFC's events are missing:\n%s", ev)
+		}
+		b.run("open the RFC's history", chromedp.Navigate(s.URL+"/ui/changes/"+id), chromedp.WaitVisible(chromedp.CSS(`.timeline`)))
+		if h := b.text(".timeline"); !strings.Contains(h, "member1") {
+			t.Errorf("the auditor's history does not say who voted:\n%s", h)
+		}
+		if b.has(`form.action`) {
+			t.Error("the auditor is offered actions")
+		}
+		b.run("back to the RFC as its change manager", chromedp.Click(chromedp.CSS(`form.logout button`)), chromedp.WaitVisible(chromedp.CSS(`#username`)))
+		b.login("carl")
+		b.run("open the RFC", chromedp.Navigate(s.URL+"/ui/changes/"+id), chromedp.WaitVisible(chromedp.CSS(`.timeline`)))
 		if os.Getenv("CHANGEBOARD_SCREENSHOT_DOCS") != "" {
 			png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 			if err != nil {

@@ -11,6 +11,7 @@ type dashboardView struct {
 	Approvals []change.RFC
 	Mine      []change.RFC
 	Waiting   []change.RFC // submitted RFCs for a change manager to classify
+	Approved  []change.RFC // approved RFCs for a change manager to schedule
 	Scheduled []change.RFC
 	Overdue   []change.RFC
 }
@@ -35,6 +36,7 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 	}{
 		{actor.Has(identity.Requester, identity.ChangeManager, identity.ReleaseManager), change.RFCFilter{RequesterID: actor.UserID, Limit: 10}, &v.Mine},
 		{actor.Has(identity.ChangeManager), change.RFCFilter{State: change.StateSubmitted, Limit: 10}, &v.Waiting},
+		{actor.Has(identity.ChangeManager), change.RFCFilter{State: change.StateApproved, Limit: 10}, &v.Approved},
 		{true, change.RFCFilter{State: change.StateScheduled, Limit: 10}, &v.Scheduled},
 		{actor.Has(identity.ChangeManager, identity.CABMember, identity.Auditor), change.RFCFilter{RetroOverdueAt: ptr(u.Change.Now()), Limit: 10}, &v.Overdue},
 	}

@@ -19,7 +19,7 @@ type estate struct {
 	s                             *apitest.Server
 	requester, cm, auditor, admin string // user ids
 	members                       []string
-	web, db                       string
+	web, db, cabID                string
 }
 
 func newEstate(t *testing.T, s *apitest.Server) *estate {
@@ -32,7 +32,7 @@ func newEstate(t *testing.T, s *apitest.Server) *estate {
 		id, _ := s.MustUser(t, fmt.Sprintf("member%d", i), "cab_member")
 		e.members = append(e.members, id)
 	}
-	e.post(t, "/api/v1/boards", map[string]any{"name": "CAB", "kind": "cab", "members": e.members, "quorum": 2, "rule": "veto"})
+	e.cabID = e.post(t, "/api/v1/boards", map[string]any{"name": "CAB", "kind": "cab", "members": e.members, "quorum": 2, "rule": "veto"})
 	e.post(t, "/api/v1/boards", map[string]any{"name": "ECAB", "kind": "ecab", "members": e.members[:2], "quorum": 1, "rule": "veto"})
 	e.web = e.post(t, "/api/v1/cis", map[string]any{"name": "web-01", "type": "server", "criticality": "high"})
 	e.db = e.post(t, "/api/v1/cis", map[string]any{"name": "db-01", "type": "server", "criticality": "critical"})
@@ -133,7 +133,7 @@ func (b *browser) login(user, password string) page {
 }
 
 // pagePaths are the pages without parameters every signed-in role opens.
-var pagePaths = []string{"/ui/", "/ui/changes", "/ui/changes/new", "/ui/changes?state=draft"}
+var pagePaths = []string{"/ui/", "/ui/changes", "/ui/changes/new", "/ui/changes?state=draft", "/ui/cab"}
 
 // draft creates an RFC as rita through the API and returns its id.
 func (e *estate) draft(t *testing.T) string {

@@ -130,6 +130,7 @@ func TestPagesAreAccessible(t *testing.T) {
 			{"carl", "classify", map[string]any{"category": "significant", "priority": "medium"}},
 			{"carl", "request_approval", nil},
 			{"member0", "", nil},
+			{"audrey", "", nil},
 		}
 		for _, st := range steps {
 			if st.event != "" {
@@ -137,7 +138,11 @@ func TestPagesAreAccessible(t *testing.T) {
 			}
 			b := newBrowser(t, s)
 			b.login(st.who, apitest.UserPassword)
-			for _, path := range append(pagePaths, "/ui/changes/"+id) {
+			paths := append(pagePaths, "/ui/changes/"+id)
+			if st.who == "audrey" {
+				paths = append(paths, "/ui/audit", "/ui/audit?verify=1&entity_id="+id)
+			}
+			for _, path := range paths {
 				p := b.get(path)
 				if p.Status != 200 {
 					t.Errorf("%s as %s: %d", path, st.who, p.Status)
