@@ -139,4 +139,3 @@ func jsonFields(dst any) []string {
 	}
 	return out
 }
-
