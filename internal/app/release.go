@@ -26,6 +26,11 @@ func newRelease(db *store.DB, a *App, runner *jobs.Runner, now func() time.Time,
 		// once internal/schedule is on main; until then every span is free.
 		Windows: openWindows{},
 	}, now)
+	// A wave's window opening or ending, a final report, an operation:
+	// each enqueues WaveDue in its transaction; the sweep catches the rest
+	// (a clock moved by a test, a report that landed while one ran).
+	jobs.Handle(runner, func(ctx context.Context, j release.WaveDue) error { return svc.Advance(ctx, j.DeploymentID) })
+	runner.Every("release-sweep", releaseSweepInterval, func(ctx context.Context, _ time.Time) error { return svc.Sweep(ctx) })
 	return svc
 }
 

@@ -80,6 +80,8 @@ type DeploymentRepository interface {
 	// FindAgentTargets lists the targets, in open waves of active
 	// deployments, of the CIs whose agent is agentID.
 	FindAgentTargets(ctx context.Context, agentID string) ([]Target, error)
+	// FindCIAgent returns a CI's id and the agent it names.
+	FindCIAgent(ctx context.Context, idOrName string) (id, agentID string, err error)
 	// FindCIDeployments lists what was deployed to a CI, newest first.
 	FindCIDeployments(ctx context.Context, ciID string, before string, limit int) ([]CIDeployment, error)
 }
