@@ -22,9 +22,8 @@ func newRelease(db *store.DB, a *App, runner *jobs.Runner, now func() time.Time,
 	changeSvc *change.Service, cmdbSvc *cmdb.Service, catalogSvc *catalog.Service) *release.Service {
 	svc := release.NewService(store.Runner[release.Tx]{DB: db}, a.Audit, release.Deps{
 		Changes: changeSvc, CIs: cmdbSvc, Catalog: catalogSvc,
-		// TODO(windows): replace with the adapter over schedule.Service
-		// once internal/schedule is on main; until then every span is free.
-		Windows: openWindows{},
+		// The calendar's maintenance and blackout windows (schedule.go).
+		Windows: releaseWindows{a.Schedule},
 	}, now)
 	// A wave's window opening or ending, a final report, an operation:
 	// each enqueues WaveDue in its transaction; the sweep catches the rest
@@ -32,12 +31,4 @@ func newRelease(db *store.DB, a *App, runner *jobs.Runner, now func() time.Time,
 	jobs.Handle(runner, func(ctx context.Context, j release.WaveDue) error { return svc.Advance(ctx, j.DeploymentID) })
 	runner.Every("release-sweep", releaseSweepInterval, func(ctx context.Context, _ time.Time) error { return svc.Sweep(ctx) })
 	return svc
-}
-
-// openWindows is the temporary stand-in for the forward schedule: no
-// maintenance or blackout window is known, so no span conflicts.
-type openWindows struct{}
-
-func (openWindows) SpanConflicts(context.Context, []string, time.Time, time.Time) ([]release.WindowConflict, error) {
-	return nil, nil
 }

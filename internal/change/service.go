@@ -92,8 +92,10 @@ type Service struct {
 	history History
 	cis     ConfigurationItems
 	patches Compliance
-	now     func() time.Time
-	policy  Policy
+	// conflicts is the calendar (schedule.Service), nil when not wired.
+	conflicts ConflictChecker
+	now       func() time.Time
+	policy    Policy
 }
 
 // NewService returns the change service.

@@ -29,7 +29,7 @@ func (r RFC) auditView() map[string]any {
 		"close_code": r.CloseCode, "review_notes": r.ReviewNotes, "approval_round": r.ApprovalRound,
 		"approval_stage": r.ApprovalStage, "approved_window": r.ApprovedWindow,
 		"retro_review_due": r.RetroReviewDue, "retro_reviewed_at": r.RetroReviewedAt,
-		"retro_reviewed_by": r.RetroReviewedBy, "version": r.Version,
+		"retro_reviewed_by": r.RetroReviewedBy, "schedule_override": r.ScheduleOverride, "version": r.Version,
 	}
 }
 
@@ -72,6 +72,15 @@ func (s *Service) rescore(ctx context.Context, tx Tx, r *RFC) error {
 		return errs.Field("affected_cis", "names no configuration item: "+strings.Join(facts.Missing, ", "))
 	}
 	r.RiskInputs.CriticalityCounts, r.RiskInputs.ImpactGraphSize = facts.Criticality, facts.ImpactSize
+	r.RiskInputs.OutsideMaintenanceWindow = false
+	if s.conflicts != nil && r.Window != nil {
+		// The window factor is the calendar's answer for the planned window.
+		found, err := s.conflicts.WindowConflicts(ctx, *r, *r.Window)
+		if err != nil {
+			return err
+		}
+		r.RiskInputs.OutsideMaintenanceWindow = outsideMaintenance(found)
+	}
 	if r.Category != "" {
 		closed, failed, err := tx.ChangeRecord(ctx, r.Category)
 		if err != nil {
@@ -254,6 +263,11 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef 
 		}
 		if ev == EventClassify {
 			if err := s.rescore(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		if ev == EventSchedule || ev == EventReschedule {
+			if err := s.checkScheduleConflicts(ctx, actor, &next, in.OverrideReason); err != nil {
 				return err
 			}
 		}

@@ -51,6 +51,7 @@ type rfcRow struct {
 	RetroReviewedAt    *time.Time
 	RetroReviewedBy    string
 	RetroReviewNotes   string
+	ScheduleOverride   string
 	Version            int64
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
@@ -104,6 +105,9 @@ func toRFCRow(r change.RFC) rfcRow {
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	row.WindowStart, row.WindowEnd, row.WindowTZ = windowCols(r.Window)
 	row.ApprovedStart, row.ApprovedEnd, row.ApprovedTZ = windowCols(r.ApprovedWindow)
+	if r.ScheduleOverride != nil {
+		row.ScheduleOverride = mustJSON(r.ScheduleOverride)
+	}
 	return row
 }
 
@@ -129,6 +133,12 @@ func (row rfcRow) rfc() (change.RFC, error) {
 	for col, dst := range map[string]any{row.AffectedCIs: &r.AffectedCIs, row.LinkedUpdates: &r.LinkedUpdates,
 		row.RiskInputs: &r.RiskInputs, row.Risk: &r.Risk} {
 		if err := json.Unmarshal([]byte(col), dst); err != nil {
+			return r, err
+		}
+	}
+	if row.ScheduleOverride != "" {
+		r.ScheduleOverride = &change.Override{}
+		if err := json.Unmarshal([]byte(row.ScheduleOverride), r.ScheduleOverride); err != nil {
 			return r, err
 		}
 	}
