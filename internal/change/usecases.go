@@ -98,7 +98,7 @@ func (s *Service) GetRFC(ctx context.Context, actor identity.Actor, idOrRef stri
 		return RFC{}, err
 	}
 	var r RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		r, err = tx.FindRFC(ctx, idOrRef)
 		return err
 	})
@@ -135,7 +135,7 @@ func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilte
 	limit := f.Limit
 	f.Limit = page.Fetch(limit)
 	var out []RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindRFCs(ctx, f)
 		return err
 	})
