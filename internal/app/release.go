@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/changeboard/changeboard/internal/catalog"
@@ -9,6 +10,7 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/jobs"
 	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/schedule"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -29,6 +31,29 @@ func newRelease(db *store.DB, a *App, runner *jobs.Runner, now func() time.Time,
 	// each enqueues WaveDue in its transaction; the sweep catches the rest
 	// (a clock moved by a test, a report that landed while one ran).
 	jobs.Handle(runner, func(ctx context.Context, j release.WaveDue) error { return svc.Advance(ctx, j.DeploymentID) })
+	a.Schedule.UseWaveSource(releaseWaves{svc})
 	runner.Every("release-sweep", releaseSweepInterval, func(ctx context.Context, _ time.Time) error { return svc.Sweep(ctx) })
 	return svc
+}
+
+// releaseWaves is the calendar's WaveSource over release management: the
+// deployment waves on the forward schedule and in its overlap check.
+type releaseWaves struct{ r *release.Service }
+
+func (w releaseWaves) WavesBetween(ctx context.Context, from, to time.Time) ([]schedule.Wave, error) {
+	found, err := w.r.WavesBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]schedule.Wave, 0, len(found))
+	for _, pw := range found {
+		name := pw.Wave.Name
+		if name == "" {
+			name = "wave " + strconv.Itoa(pw.Wave.Number)
+		}
+		out = append(out, schedule.Wave{ID: pw.DeploymentID + "/" + strconv.Itoa(pw.Wave.Number), ReleaseID: pw.ReleaseID,
+			Name: pw.ReleaseName + ": " + name, State: string(pw.Wave.State), Start: pw.Wave.Start, End: pw.Wave.End,
+			CIs: pw.CIs, Sequence: pw.Version})
+	}
+	return out, nil
 }

@@ -58,11 +58,7 @@ func newRollout(t *testing.T, s *apitest.Server) *rollout {
 	t.Helper()
 	c := newCAB(t, s)
 	for _, ci := range []string{c.web, c.db} {
-		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + ci, Token: s.Admin,
-			Body: map[string]any{"agent_id": c.agent.id, "os": "debian"}})
-		if res.Status != http.StatusOK {
-			t.Fatalf("agent_id: %d %s", res.Status, res.Body)
-		}
+		patchCI(t, s, ci, map[string]any{"agent_id": c.agent.id, "os": "debian"})
 	}
 	rfc := c.approvedRFC(t, "OpenSSL on web and db")
 	body := releaseBody(rfc.ID)
@@ -72,6 +68,17 @@ func newRollout(t *testing.T, s *apitest.Server) *rollout {
 		t.Fatalf("readiness: %+v", g)
 	}
 	return &rollout{cab: c, rfc: rfc, release: r}
+}
+
+// patchCI changes a CI as the admin, with the If-Match of its last read.
+func patchCI(t *testing.T, s *apitest.Server, id string, body map[string]any) {
+	t.Helper()
+	etag := get(t, s, "/api/v1/cis/"+id, s.Admin).Header.Get("ETag")
+	res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + id, Token: s.Admin, Body: body,
+		Header: map[string]string{"If-Match": etag}})
+	if res.Status != http.StatusOK {
+		t.Fatalf("patch CI: %d %s", res.Status, res.Body)
+	}
 }
 
 func wave(cis []string, from, to time.Duration, maxFailed float64) map[string]any {
@@ -172,7 +179,7 @@ func TestDeploymentInWaves(t *testing.T) {
 		})
 		t.Run("ErrOwnCINotInDeployment", func(t *testing.T) {
 			mail := mustCI(t, s, "mail-01", "low")
-			s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + mail, Token: s.Admin, Body: map[string]any{"agent_id": r.agent.id}})
+			patchCI(t, s, mail, map[string]any{"agent_id": r.agent.id})
 			if res := r.report(t, r.agent.token, d.ID, mail, "mail-1", "succeeded", 0); res.Status != http.StatusNotFound {
 				t.Fatalf("%d %s", res.Status, res.Body)
 			}

@@ -79,13 +79,15 @@ func (s *Service) CreateDeployment(ctx context.Context, actor identity.Actor, re
 		for i := range plan.targets {
 			plan.targets[i].DeploymentID = d.ID
 		}
+		// The RFCs are scheduled before the waves are stored, so that the
+		// calendar's overlap check does not meet the RFC's own waves.
+		if err := s.scheduleRFCs(ctx, d, r, rfcs); err != nil {
+			return err
+		}
 		if err := tx.CreateDeployment(ctx, &d, plan.targets); err != nil {
 			return err
 		}
 		if _, err := s.fire(ctx, tx, actor, r, EventSchedule, "deployment "+d.ID+" created"); err != nil {
-			return err
-		}
-		if err := s.scheduleRFCs(ctx, d, r, rfcs); err != nil {
 			return err
 		}
 		if err := s.record(ctx, tx, audit.Record{Actor: actor, Role: actor.PrimaryRole(writers...), Action: action,

@@ -100,3 +100,27 @@ func (s *Service) CIDeployments(ctx context.Context, actor identity.Actor, ciIDO
 		return page.Text(c.CreatedAt.Format(time.RFC3339Nano) + "|" + c.Target.DeploymentID)
 	}), err
 }
+
+// PlannedWave is a deployment wave on the forward schedule.
+type PlannedWave struct {
+	DeploymentID string
+	ReleaseID    string
+	ReleaseName  string
+	Wave         Wave
+	CIs          []string
+	// Version is the deployment's: it rises whenever the deployment moves.
+	Version int64
+}
+
+// WavesBetween lists the waves of active deployments whose window
+// overlaps [from, to), for the forward schedule of change and its overlap
+// check (schedule.WaveSource, adapted in internal/app). Called with
+// another use case's ctx, it reads inside that transaction.
+func (s *Service) WavesBetween(ctx context.Context, from, to time.Time) ([]PlannedWave, error) {
+	var out []PlannedWave
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+		out, err = tx.FindWavesBetween(ctx, from, to)
+		return err
+	})
+	return out, err
+}

@@ -391,3 +391,42 @@ func (tx *Tx) FindCIAgent(ctx context.Context, idOrName string) (string, string,
 	}
 	return row.ID, row.AgentID, nil
 }
+
+// FindWavesBetween implements release.DeploymentRepository.
+func (tx *Tx) FindWavesBetween(ctx context.Context, from, to time.Time) ([]release.PlannedWave, error) {
+	var rows []struct {
+		DeploymentID    string
+		Number          int
+		Name            string
+		StartsAt        time.Time
+		EndsAt          time.Time
+		MaxFailedShare  float64
+		RequirePrevious bool
+		State           string
+		ReleaseID       string
+		ReleaseName     string
+		Version         int64
+	}
+	err := tx.g.Raw(`SELECT w.deployment_id, w.number, w.name, w.starts_at, w.ends_at, w.max_failed_share,
+		w.require_previous, w.state, d.release_id, r.name AS release_name, d.version FROM deployment_waves w
+		JOIN deployments d ON d.id = w.deployment_id JOIN releases r ON r.id = d.release_id
+		WHERE w.starts_at < ? AND w.ends_at > ? AND d.state IN ('scheduled', 'running', 'halted')
+		  AND w.state IN ('pending', 'open')
+		ORDER BY w.starts_at, w.deployment_id, w.number`, to.UTC(), from.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "deployment waves")
+	}
+	out := make([]release.PlannedWave, 0, len(rows))
+	for _, r := range rows {
+		pw := release.PlannedWave{DeploymentID: r.DeploymentID, ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName,
+			Wave: waveRow{Number: r.Number, Name: r.Name, StartsAt: r.StartsAt, EndsAt: r.EndsAt, MaxFailedShare: r.MaxFailedShare,
+				RequirePrevious: r.RequirePrevious, State: r.State}.wave(), Version: r.Version}
+		err := tx.g.Raw("SELECT ci_id FROM deployment_targets WHERE deployment_id = ? AND wave = ? ORDER BY ci_id",
+			r.DeploymentID, r.Number).Scan(&pw.CIs).Error
+		if err != nil {
+			return nil, translate(err, "wave targets")
+		}
+		out = append(out, pw)
+	}
+	return out, nil
+}
