@@ -127,7 +127,7 @@ func TestReleaseLifecycle(t *testing.T) {
 			etag := get(t, s, "/api/v1/releases/"+r.ID, c.rm.token).Header.Get("ETag")
 			res = s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/releases/" + r.Ref, Token: c.rm.token,
 				Header: map[string]string{"If-Match": etag},
-				Body: map[string]any{"test_evidence": "pilot lab: 3 hosts upgraded, services restarted, smoke tests green"}})
+				Body:   map[string]any{"test_evidence": "pilot lab: 3 hosts upgraded, services restarted, smoke tests green"}})
 			if res.Status != http.StatusOK {
 				t.Fatalf("patch: %d %s", res.Status, res.Body)
 			}
