@@ -215,3 +215,30 @@ func TestCINamesAndAgentsByName(t *testing.T) {
 		}
 	})
 }
+
+// An unknown query parameter is refused as an unknown body field is, with
+// the closest known name when there is one.
+func TestUnknownParametersAreRefused(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		for path, want := range map[string]string{
+			"/api/v1/changes?sate=draft":         "did you mean `state`?",
+			"/api/v1/changes?state=draft&xyz=1":  "unknown query parameter",
+			"/api/v1/cis?limt=5":                 "did you mean `limit`?",
+			"/api/v1/changes/" + c.web + "?at=1": "this operation takes none",
+		} {
+			res := get(t, s, path, s.Admin)
+			if res.Status != 400 || !strings.Contains(string(res.Body), want) {
+				t.Errorf("GET %s: %d %s, want 400 with %q", path, res.Status, res.Body, want)
+			}
+		}
+		r := c.draft(t, "suggest")
+		res := c.fire(t, c.cm, r.ID, "classify", map[string]any{"categry": "minor"})
+		if p := res.Problem(t); res.Status != 400 || !p.HasField("categry") || !strings.Contains(string(res.Body), "did you mean `category`?") {
+			t.Fatalf("misspelt body field: %d %s", res.Status, res.Body)
+		}
+		if res := get(t, s, "/api/v1/changes?state=draft&limit=5", s.Admin); res.Status != 200 {
+			t.Fatalf("known parameters: %d %s", res.Status, res.Body)
+		}
+	})
+}
