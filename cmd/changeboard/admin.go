@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/changeboard/changeboard/internal/audit"
@@ -106,29 +104,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "verify" {
-		return fmt.Errorf("%w: changeboard audit verify", errUsage)
-	}
-	db, _, err := openDB(ctx, getenv)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	// Seal what has been committed first, so that the report covers it.
-	if _, err := audit.NewSealer(db, 0, slog.New(slog.DiscardHandler)).SealNow(ctx); err != nil {
-		return err
-	}
-	r, err := audit.VerifyStore(ctx, db)
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(r)
-	fmt.Fprintln(stdout, string(b))
-	if !r.OK {
-		return fmt.Errorf("audit chain broken at sequence %d: %s", r.FirstBroken, r.Reason)
-	}
-	return nil
 }

@@ -101,6 +101,7 @@ func New(d Deps) *echo.Echo {
 	v1.PATCH("/users/:id", h.updateUser)
 	v1.GET("/audit/events", h.listAuditEvents)
 	v1.GET("/audit/verify", h.verifyAudit)
+	h.auditRoutes(v1)
 
 	v1.GET("/workflows/rfc", h.rfcWorkflow)
 	v1.GET("/changes", h.listRFCs)
