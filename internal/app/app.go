@@ -94,6 +94,8 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cmdbSvc, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
+	// Complete and close look at the compliance of an RFC's linked updates.
+	changeSvc.UseCompliance(catalogSvc)
 	runner := jobs.New(db, jobs.Config{Workers: cfg.Jobs.Workers, PollInterval: cfg.Jobs.PollInterval, MaxAttempts: cfg.Jobs.MaxAttempts,
 		RetryBase: cfg.Jobs.RetryBase, RetryMax: cfg.Jobs.RetryMax, Now: now}, log)
 	// An inventory report enqueues the recompute of that CI's compliance in

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -131,7 +132,15 @@ func checkPassword(f *errs.Fields, field, pw string) {
 	}
 }
 
+// MaxRoleEntries bounds a list of roles in a request: there are only a few
+// roles, so a longer list can only be a mistake or an attack.
+const MaxRoleEntries = 20
+
 func parseRoles(f *errs.Fields, field string, in []string) []identity.Role {
+	if len(in) > MaxRoleEntries {
+		f.Add(field, fmt.Sprintf("must have at most %d entries", MaxRoleEntries))
+		return nil
+	}
 	out := make([]identity.Role, 0, len(in))
 	for _, s := range in {
 		r, ok := identity.ParseRole(s)

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/changeboard/changeboard/internal/change"
@@ -67,12 +66,16 @@ func (in DraftInput) validate() error {
 	case len(in.UpdateIDs) == 0:
 		fs.Add("update_ids", "must name at least one update")
 	case len(in.UpdateIDs) > MaxDraftUpdates:
+		// Refused before any per-element work.
 		fs.Add("update_ids", fmt.Sprintf("must name at most %d updates", MaxDraftUpdates))
+		return fs.Err()
 	}
+	seen := make(map[string]bool, len(in.UpdateIDs))
 	for i, id := range in.UpdateIDs {
-		if strings.TrimSpace(id) == "" || slices.Contains(in.UpdateIDs[:i], id) {
+		if strings.TrimSpace(id) == "" || seen[id] {
 			fs.Add(fmt.Sprintf("update_ids[%d]", i), "must be a distinct, non-blank update id")
 		}
+		seen[id] = true
 	}
 	return fs.Err()
 }
@@ -82,6 +85,7 @@ func (in DraftInput) validate() error {
 func findApproved(ctx context.Context, tx Tx, ids []string) ([]Update, error) {
 	var fs errs.Fields
 	out := make([]Update, 0, len(ids))
+	taken := make(map[string]bool, len(ids))
 	for i, id := range ids {
 		u, err := tx.FindUpdate(ctx, id)
 		field := fmt.Sprintf("update_ids[%d]", i)
@@ -92,9 +96,10 @@ func findApproved(ctx context.Context, tx Tx, ids []string) ([]Update, error) {
 			return nil, err
 		case u.State != StateApproved:
 			fs.Add(field, fmt.Sprintf("%s is %s, not approved", u.VendorID, u.State))
-		case slices.ContainsFunc(out, func(o Update) bool { return o.ID == u.ID }):
+		case taken[u.ID]:
 			fs.Add(field, "names "+u.VendorID+" twice")
 		default:
+			taken[u.ID] = true
 			out = append(out, u)
 		}
 	}

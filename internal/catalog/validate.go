@@ -49,8 +49,19 @@ func (u Update) Validate() error {
 	checkListLen(&fs, "products", len(u.Products))
 	checkListLen(&fs, "fixed_packages", len(u.Packages))
 	checkListLen(&fs, "supersedes", len(u.Supersedes))
+	if len(fs) > 0 {
+		// A list over its cap is refused before any per-element work.
+		return fs.Err()
+	}
+	firstCVE := make(map[string]int, len(u.Vulnerabilities))
 	for i, v := range u.Vulnerabilities {
-		checkVulnerability(&fs, fmt.Sprintf("cves[%d]", i), v, u.Vulnerabilities[:i])
+		at := fmt.Sprintf("cves[%d]", i)
+		checkVulnerability(&fs, at, v)
+		if j, dup := firstCVE[v.CVE]; dup && v.CVE != "" {
+			fs.Add(at+".id", fmt.Sprintf("names %s again (as cves[%d])", v.CVE, j))
+		} else if !dup {
+			firstCVE[v.CVE] = i
+		}
 	}
 	for i, p := range u.Products {
 		at := fmt.Sprintf("products[%d]", i)
@@ -92,14 +103,9 @@ func checkListLen(fs *errs.Fields, field string, n int) {
 	}
 }
 
-func checkVulnerability(fs *errs.Fields, at string, v Vulnerability, earlier []Vulnerability) {
+func checkVulnerability(fs *errs.Fields, at string, v Vulnerability) {
 	if !cvePattern.MatchString(v.CVE) {
 		fs.Add(at+".id", "must be a CVE id such as CVE-2024-3094")
-	}
-	for _, e := range earlier {
-		if e.CVE == v.CVE && v.CVE != "" {
-			fs.Add(at+".id", "names "+v.CVE+" twice")
-		}
 	}
 	checkText(fs, at+".title", v.Title, MaxTitleLen, false)
 	if v.CVSS == nil {

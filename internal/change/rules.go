@@ -2,6 +2,7 @@ package change
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,13 @@ type Facts struct {
 	// Decision is the tally of the board now deciding: approve and reject
 	// from awaiting_approval are the policy's, fired only on a decision.
 	Decision Decision
+	// MissingBoards are the kinds of board on the RFC's route that do not
+	// exist: request_approval would leave the RFC waiting for votes that
+	// nobody can cast.
+	MissingBoards []BoardKind
+	// Outstanding are the affected CIs that do not verifiably have one of
+	// the RFC's linked updates, loaded for complete and close.
+	Outstanding []Outstanding
 }
 
 // The role groups of the permission table.
@@ -97,6 +105,9 @@ func CheckTransition(r RFC, a identity.Actor, ev Event, in TransitionInput, now 
 		return err
 	}
 	if err := checkPreconditions(r, ev, now, f); err != nil {
+		return err
+	}
+	if err := checkPatched(r, ev, in, f); err != nil {
 		return err
 	}
 	return checkInput(r, ev, in, now, f)
@@ -156,6 +167,10 @@ func checkPreconditions(r RFC, ev Event, now time.Time, f Facts) error {
 		if len(Route(r.Category, r.Priority)) == 0 {
 			return errs.E(errs.Conflict, "a %s change is approved without a board: approve it instead", r.Category)
 		}
+		if len(f.MissingBoards) > 0 {
+			return errs.E(errs.Conflict, "no %s board exists to decide %s: an admin creates it (POST /api/v1/boards) before approval is requested",
+				workflow.JoinEnum(f.MissingBoards), r.Ref())
+		}
 	case EventApprove:
 		return checkApprove(r, f)
 	case EventReject:
@@ -170,6 +185,45 @@ func checkPreconditions(r RFC, ev Event, now time.Time, f Facts) error {
 		}
 	}
 	return nil
+}
+
+// checkPatched holds that an RFC with linked updates does not complete, nor
+// close as successful, while its CIs do not verifiably have them (the
+// update required, or the evidence missing or stale). Complete goes on only
+// with a comment saying why; close then needs another close code and a
+// comment, both kept in the audit event.
+func checkPatched(r RFC, ev Event, in TransitionInput, f Facts) error {
+	if len(f.Outstanding) == 0 || (ev != EventComplete && ev != EventClose) {
+		return nil
+	}
+	where := outstandingText(f.Outstanding)
+	if ev == EventComplete {
+		if in.Comment == "" {
+			return errs.E(errs.Conflict, "the linked updates of %s are not verifiably installed (%s): report a fresh inventory from those CIs, fire fail or back_out, or complete with a comment that says why", r.Ref(), where)
+		}
+		return nil
+	}
+	if cmp.Or(in.CloseCode, r.CloseCode) == CloseSuccessful {
+		return errs.E(errs.Conflict, "%s cannot close as successful: its linked updates are not verifiably installed (%s); report a fresh inventory, or close as successful_with_issues or unsuccessful with a comment", r.Ref(), where)
+	}
+	if in.Comment == "" {
+		return errs.Field("comment", "must say why "+r.Ref()+" closes while its linked updates are not verifiably installed ("+where+")")
+	}
+	return nil
+}
+
+// outstandingText names the first CIs and updates concerned.
+func outstandingText(o []Outstanding) string {
+	const shown = 5
+	parts := make([]string, 0, shown)
+	for i, x := range o {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("and %d more", len(o)-shown))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s on %s: %s", x.VendorID, x.CIName, x.Status))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func checkApprove(r RFC, f Facts) error {

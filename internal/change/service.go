@@ -53,6 +53,27 @@ type ConfigurationItems interface {
 	CompareBaseline(ctx context.Context, actor identity.Actor, rfcID string) ([]cmdb.BaselineItem, error)
 }
 
+// Compliance is what change management asks of the patch catalog before
+// an RFC with linked updates completes or closes: catalog.Service
+// implements it (wired by internal/app with UseCompliance, since the
+// catalog is built on the change service). Called with the use case's ctx,
+// it reads inside the use case's transaction.
+type Compliance interface {
+	// Outstanding lists, for the CIs and updates given, every pair whose
+	// update is not verifiably installed: required, or unknown because the
+	// CI's inventory is missing or stale. Pairs an update does not apply to
+	// are not listed.
+	Outstanding(ctx context.Context, ciIDs, updateIDs []string) ([]Outstanding, error)
+}
+
+// Outstanding is one CI that does not verifiably have one linked update.
+type Outstanding struct {
+	CIID, CIName       string
+	UpdateID, VendorID string
+	// Status is "required" or "unknown"; Reason says why.
+	Status, Reason string
+}
+
 // Store runs fn in one transaction.
 type Store interface {
 	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
@@ -70,6 +91,7 @@ type Service struct {
 	guard   guard.Guard
 	history History
 	cis     ConfigurationItems
+	patches Compliance
 	now     func() time.Time
 	policy  Policy
 }
@@ -78,6 +100,10 @@ type Service struct {
 func NewService(store Store, auditSvc *audit.Service, history History, cis ConfigurationItems, now func() time.Time, policy Policy) *Service {
 	return &Service{store: store, audit: auditSvc, guard: guard.New(auditSvc), history: history, cis: cis, now: now, policy: policy}
 }
+
+// UseCompliance makes complete and close check that an RFC's linked
+// updates landed; without it they do not look.
+func (s *Service) UseCompliance(c Compliance) { s.patches = c }
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }

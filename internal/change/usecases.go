@@ -1,6 +1,7 @@
 package change
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -192,7 +193,7 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		return s.record(ctx, tx, audit.Record{Actor: actor, Action: "rfc.update", EntityType: "rfc",
 			EntityID: r.ID, Before: b, After: a})
 	})
-	return r, s.guard.Refuse(ctx, actor, "rfc.update", "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc.update", "rfc", resolved(r, idOrRef), err)
 }
 
 func checkVersion(r RFC, want *int64) error {
@@ -243,7 +244,7 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef 
 		if err := checkVersion(r, ifVersion); err != nil {
 			return err
 		}
-		facts, err := s.facts(ctx, tx, ev, in)
+		facts, err := s.facts(ctx, tx, r, ev, in)
 		if err != nil {
 			return err
 		}
@@ -262,13 +263,29 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef 
 		r = next
 		return nil
 	})
-	return r, s.guard.Refuse(ctx, actor, "rfc."+string(ev), "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc."+string(ev), "rfc", resolved(r, idOrRef), err)
 }
 
-// facts loads what a guard needs beyond the RFC: the policy and the
-// standard-change template named.
-func (s *Service) facts(ctx context.Context, tx Tx, ev Event, in TransitionInput) (Facts, error) {
+// facts loads what a guard needs beyond the RFC: the policy, the
+// standard-change template named, and the boards missing on the route.
+func (s *Service) facts(ctx context.Context, tx Tx, r RFC, ev Event, in TransitionInput) (Facts, error) {
 	f := Facts{Policy: s.policy}
+	if (ev == EventComplete || ev == EventClose) && len(r.LinkedUpdates) > 0 && s.patches != nil {
+		var err error
+		if f.Outstanding, err = s.patches.Outstanding(ctx, r.AffectedCIs, r.LinkedUpdates); err != nil {
+			return f, err
+		}
+	}
+	if ev == EventRequestApproval {
+		for _, k := range Route(r.Category, r.Priority) {
+			_, err := tx.FindBoardByKind(ctx, k)
+			if errs.Is(err, errs.NotFound) {
+				f.MissingBoards = append(f.MissingBoards, k)
+			} else if err != nil {
+				return f, err
+			}
+		}
+	}
 	if ev == EventApprove && in.TemplateID != "" {
 		t, err := tx.FindTemplate(ctx, in.TemplateID)
 		if errs.Is(err, errs.NotFound) {
@@ -319,7 +336,7 @@ func (s *Service) RecordRetroReview(ctx context.Context, actor identity.Actor, i
 		r = next
 		return nil
 	})
-	return r, s.guard.Refuse(ctx, actor, "rfc.retro_review", "rfc", idOrRef, err)
+	return r, s.guard.Refuse(ctx, actor, "rfc.retro_review", "rfc", resolved(r, idOrRef), err)
 }
 
 // History returns the audit events of one RFC in order: its changes,
@@ -338,4 +355,11 @@ func (s *Service) History(ctx context.Context, actor identity.Actor, idOrRef str
 		}
 	}
 	return page.Cut(events, limit, func(e audit.Event) string { return audit.EncodeCursor(e.ID) }), err
+}
+
+// resolved is the id a refusal is recorded under: the RFC's id once it was
+// found, so that GET /changes/{id}/history shows refusals addressed by
+// reference (RFC-1001) too; what the caller gave when it was not found.
+func resolved(r RFC, idOrRef string) string {
+	return cmp.Or(r.ID, idOrRef)
 }

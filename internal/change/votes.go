@@ -63,7 +63,7 @@ func (s *Service) Vote(ctx context.Context, actor identity.Actor, idOrRef string
 		r, err = s.advance(ctx, tx, actor, r, b, append(existing, v))
 		return err
 	})
-	return v, r, s.guard.Refuse(ctx, actor, "rfc.vote", "rfc", idOrRef, err)
+	return v, r, s.guard.Refuse(ctx, actor, "rfc.vote", "rfc", resolved(r, idOrRef), err)
 }
 
 // deciding returns the board now deciding on r and the votes of this round.

@@ -38,7 +38,10 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
-	// RetryAfterSeconds is set on TooManyRequests.
+	// MoreFields counts the field errors left out of Fields beyond
+	// MaxFieldErrors.
+	MoreFields int
+	// RetryAfterSeconds is set on TooManyRequests and Unavailable.
 	RetryAfterSeconds int
 	cause             error
 }
@@ -84,6 +87,11 @@ func CodeOf(err error) Code {
 // Is reports whether err carries code.
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
 
+// MaxFieldErrors is the most field errors one answer lists; the rest are
+// only counted, so that no input can make an error answer larger than its
+// own size allows.
+const MaxFieldErrors = 100
+
 // Fields collects field errors and turns them into one Invalid error.
 type Fields []FieldError
 
@@ -98,5 +106,16 @@ func (f Fields) Err() error {
 	}
 	out := append([]FieldError(nil), f...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return &Error{Code: Invalid, Message: "invalid input", Fields: out}
+	e := &Error{Code: Invalid, Message: "invalid input", Fields: out}
+	e.Cap()
+	return e
+}
+
+// Cap keeps at most MaxFieldErrors field errors and counts the rest in
+// MoreFields.
+func (e *Error) Cap() {
+	if n := len(e.Fields); n > MaxFieldErrors {
+		e.MoreFields += n - MaxFieldErrors
+		e.Fields = e.Fields[:MaxFieldErrors:MaxFieldErrors]
+	}
 }

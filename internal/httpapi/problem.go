@@ -19,6 +19,9 @@ type Problem struct {
 	Detail   string         `json:"detail,omitempty"`
 	Instance string         `json:"instance,omitempty"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// MoreErrors counts the field errors left out of Errors (at most
+	// errs.MaxFieldErrors are listed).
+	MoreErrors int `json:"more_errors,omitempty"`
 }
 
 // FieldProblem names one input field and what is wrong with it.
@@ -104,9 +107,12 @@ func toProblem(err error) Problem {
 		return problem(errs.Internal, "internal error")
 	}
 	p := problem(e.Code, e.Message)
-	for _, f := range e.Fields {
+	capped := *e
+	capped.Cap()
+	for _, f := range capped.Fields {
 		p.Errors = append(p.Errors, FieldProblem{Field: f.Field, Reason: f.Reason})
 	}
+	p.MoreErrors = capped.MoreFields
 	return p
 }
 

@@ -93,6 +93,7 @@ func (db *DB) AppendStandalone(ctx context.Context, e *audit.Event) error {
 }
 
 func (db *DB) appendStandalone(ctx context.Context, es []*audit.Event) error {
+	countStatements(ctx, 2)
 	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		tx := &Tx{g: g, db: db}
 		for _, e := range es {

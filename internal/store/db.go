@@ -86,6 +86,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dbc.Dialect, err)
 	}
+	if err := registerStatementCounter(g); err != nil {
+		return nil, err
+	}
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, err
@@ -157,6 +160,7 @@ func (db *DB) InTx(ctx context.Context, fn func(context.Context, *Tx) error) err
 		return fn(ctx, tx)
 	}
 	var root *Tx
+	countStatements(ctx, 2) // BEGIN, and COMMIT or ROLLBACK
 	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		root = &Tx{g: g, db: db}
 		return fn(context.WithValue(ctx, txKey{}, root), root)

@@ -1,0 +1,147 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/changeboard/changeboard/internal/apitest"
+)
+
+// request_approval with no board of the kind its route needs would leave
+// the RFC waiting for votes nobody can cast: it is refused, naming the board.
+func TestRequestApprovalNeedsTheBoards(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := &cab{s: s,
+			requester: newPerson(t, s, "rita", "requester"),
+			cm:        newPerson(t, s, "carl", "change_manager"),
+			exec:      newPerson(t, s, "eve", "cab_member"),
+		}
+		c.web, c.db = mustCI(t, s, "web-01", "high"), mustCI(t, s, "db-01", "critical")
+		r := c.draft(t, "major change without boards")
+		c.mustFire(t, c.requester, r.ID, "submit", nil)
+		c.mustFire(t, c.cm, r.ID, "classify", map[string]any{"category": "major", "priority": "high"})
+
+		c.board(t, "CAB", "cab", []string{c.exec.id}, 1, "veto")
+		res := c.fire(t, c.cm, r.ID, "request_approval", nil)
+		if res.Status != http.StatusConflict {
+			t.Fatalf("request_approval with no executive board: %d %s, want 409", res.Status, res.Body)
+		}
+		if p := res.Problem(t); !strings.Contains(p.Detail, "executive") || strings.Contains(p.Detail, "cab,") {
+			t.Fatalf("the problem must name the missing board (executive) only: %q", p.Detail)
+		}
+		if got := c.get(t, r.ID); got.State != "classified" {
+			t.Fatalf("state after the refusal: %s, want classified", got.State)
+		}
+		c.board(t, "Executive board", "executive", []string{c.exec.id}, 1, "majority")
+		if got := c.mustFire(t, c.cm, r.ID, "request_approval", nil); got.State != "awaiting_approval" {
+			t.Fatalf("with both boards: %s", got.State)
+		}
+	})
+}
+
+// A refusal addressed by reference (RFC-1001) is recorded under the RFC's
+// id, so the RFC's own history shows it.
+func TestRefusalByReferenceIsInTheHistory(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.draft(t, "addressed by reference")
+		for _, req := range []apitest.Request{
+			{Method: "POST", Path: "/api/v1/changes/" + r.Ref + "/transitions", Token: c.outside.token, Body: map[string]any{"event": "submit"}},
+			{Method: "PATCH", Path: "/api/v1/changes/" + r.Ref, Token: c.outside.token, Body: map[string]any{"title": "mine now"},
+				Header: map[string]string{"If-Match": `"1"`}},
+			{Method: "POST", Path: "/api/v1/changes/" + r.Ref + "/votes", Token: c.outside.token, Body: map[string]any{"decision": "approve", "reason": "x"}},
+		} {
+			if res := s.Do(t, req); res.Status < 400 {
+				t.Fatalf("%s %s by an outsider: %d", req.Method, req.Path, res.Status)
+			}
+		}
+		h := c.history(t, r.ID)
+		denied := 0
+		for _, e := range h {
+			if strings.HasSuffix(e, ":denied") {
+				denied++
+			}
+		}
+		if denied < 2 || !slices.Contains(h, "rfc.submit:denied") || !slices.Contains(h, "rfc.update:denied") {
+			t.Fatalf("history of %s misses the refusals addressed as %s: %v", r.ID, r.Ref, h)
+		}
+	})
+}
+
+// An RFC drafted from a required update does not complete, nor close as
+// successful, while its CIs do not verifiably have the update; once a fresh
+// inventory shows it installed, it does.
+func TestCloseLooksAtThePatch(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		f := newFleet(t, s)
+		fire := func(p person, id string, body map[string]any) apitest.Response {
+			return f.do(t, p, "POST", "/api/v1/changes/"+id+"/transitions", body)
+		}
+		mustFire := func(p person, id string, body map[string]any) {
+			t.Helper()
+			if res := fire(p, id, body); res.Status != http.StatusOK {
+				t.Fatalf("%v: %d %s", body, res.Status, res.Body)
+			}
+		}
+		implementing := func(title string) string {
+			t.Helper()
+			var r struct {
+				ID          string   `json:"id"`
+				AffectedCIs []string `json:"affected_cis"`
+			}
+			res := f.do(t, f.requester, "POST", "/api/v1/changes/draft-from-updates", map[string]any{"update_ids": []string{"DSA-5764-1"}, "group_id": "pilot"})
+			res.JSON(t, &r)
+			if res.Status != http.StatusCreated || !slices.Equal(r.AffectedCIs, []string{f.web1}) {
+				t.Fatalf("draft: %d %s", res.Status, res.Body)
+			}
+			start := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+			if res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/changes/" + r.ID, Token: f.requester.token, Header: map[string]string{"If-Match": `"1"`},
+				Body: map[string]any{"title": title, "backout_plan": "reinstall", "test_plan": "smoke",
+					"window": map[string]string{"start": start.Format(time.RFC3339), "end": start.Add(48 * time.Hour).Format(time.RFC3339)}}}); res.Status != http.StatusOK {
+				t.Fatalf("patch: %d %s", res.Status, res.Body)
+			}
+			mustFire(f.requester, r.ID, map[string]any{"event": "submit"})
+			mustFire(f.cm, r.ID, map[string]any{"event": "classify", "category": "minor", "priority": "high"})
+			mustFire(f.cm, r.ID, map[string]any{"event": "approve"})
+			mustFire(f.cm, r.ID, map[string]any{"event": "schedule"})
+			mustFire(f.rm, r.ID, map[string]any{"event": "start"})
+			return r.ID
+		}
+
+		id := implementing("openssl on web-01, not yet installed")
+		res := fire(f.rm, id, map[string]any{"event": "complete"})
+		if res.Status != http.StatusConflict || !strings.Contains(res.Problem(t).Detail, "DSA-5764-1 on web-01: required") {
+			t.Fatalf("complete while required: %d %s", res.Status, res.Body)
+		}
+		mustFire(f.rm, id, map[string]any{"event": "complete", "comment": "two of three done, web-01 follows in the next window"})
+		mustFire(f.cm, id, map[string]any{"event": "review"})
+		res = fire(f.cm, id, map[string]any{"event": "close", "close_code": "successful", "review_notes": "ok"})
+		if res.Status != http.StatusConflict || !strings.Contains(res.Problem(t).Detail, "web-01") {
+			t.Fatalf("close successful while required: %d %s", res.Status, res.Body)
+		}
+		res = fire(f.cm, id, map[string]any{"event": "close", "close_code": "successful_with_issues", "review_notes": "ok"})
+		if p := res.Problem(t); res.Status != http.StatusBadRequest || !p.HasField("comment") {
+			t.Fatalf("close with issues without a comment: %d %s", res.Status, res.Body)
+		}
+		mustFire(f.cm, id, map[string]any{"event": "close", "close_code": "successful_with_issues", "review_notes": "ok", "comment": "web-01 rescheduled as RFC-1002"})
+		var h struct {
+			Items []struct {
+				Action string `json:"action"`
+				Reason string `json:"reason"`
+			} `json:"items"`
+		}
+		f.do(t, f.auditor, "GET", "/api/v1/changes/"+id+"/history?limit=100", nil).JSON(t, &h)
+		if last := h.Items[len(h.Items)-1]; last.Action != "rfc.close" || last.Reason != "web-01 rescheduled as RFC-1002" {
+			t.Fatalf("the close and its reason are not audited: %+v", h.Items[len(h.Items)-1])
+		}
+
+		id = implementing("openssl on web-01, installed this time")
+		f.mustReport(t, f.web1, time.Now().UTC().Add(-time.Minute), catPkg{"deb", "openssl", "3.0.14-1~deb12u1", "amd64"})
+		mustFire(f.rm, id, map[string]any{"event": "complete"})
+		mustFire(f.cm, id, map[string]any{"event": "review"})
+		mustFire(f.cm, id, map[string]any{"event": "close", "close_code": "successful", "review_notes": "verified by inventory"})
+	})
+}
