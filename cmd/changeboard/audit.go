@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/changeboard/changeboard/internal/app"
 	"github.com/changeboard/changeboard/internal/audit"
@@ -15,7 +16,17 @@ import (
 	"github.com/changeboard/changeboard/internal/store"
 )
 
-const auditUsage = `changeboard audit verify [--public-key FILE] | checkpoint | public-key`
+const auditUsage = `changeboard audit verify [--public-key FILE] | checkpoint | public-key | export [flags] | verify-export --public-key FILE EXPORT`
+
+// fileLast moves a leading file argument behind the flags, so that both
+// "verify-export FILE --public-key K" and "verify-export --public-key K FILE"
+// parse (package flag stops at the first non-flag).
+func fileLast(args []string) []string {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return append(args[1:len(args):len(args)], args[0])
+	}
+	return args
+}
 
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -28,6 +39,10 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return auditCheckpoint(ctx, getenv, stdout, stderr)
 	case "public-key":
 		return auditPublicKey(getenv, stdout)
+	case "export":
+		return auditExport(ctx, args[1:], getenv, stdout, stderr)
+	case "verify-export":
+		return auditVerifyExport(fileLast(args[1:]), stdout, stderr)
 	}
 	return fmt.Errorf("%w: %s", errUsage, auditUsage)
 }

@@ -26,6 +26,9 @@ commands:
                       what is waiting (exits 1 when it is broken): --public-key FILE pins the key
   audit checkpoint    seal, then sign and publish the chain's head now
   audit public-key    print the audit key's public key (PEM), to keep apart from the server
+  audit export        stream the sealed trail as NDJSON or CSV with a signed manifest:
+                      --from --to --entity-type --entity-id --actor --action --after-seq --format --out
+  audit verify-export check an export offline: --public-key FILE EXPORT
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
   jobs list           list the stored jobs, dead ones by default: --state STATE --limit N

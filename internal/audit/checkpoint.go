@@ -41,6 +41,9 @@ type Options struct {
 	Publishers []Publisher
 	// Published are read back by Verify beside the stored checkpoints.
 	Published []PublishedSource
+	// Deployments feeds the deployment report; nil until the release
+	// capability is wired (the report then answers "not available").
+	Deployments Deployments
 }
 
 // WriteCheckpoint signs the current head of the sealed chain, stores it and

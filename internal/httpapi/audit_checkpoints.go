@@ -15,6 +15,8 @@ func (h handlers) auditRoutes(g *echo.Group) {
 	g.GET("/audit/checkpoints", h.listAuditCheckpoints)
 	g.POST("/audit/checkpoints", h.createAuditCheckpoint)
 	g.GET("/audit/public-key", h.auditPublicKey)
+	g.GET("/audit/export", h.exportAudit)
+	h.reportRoutes(g)
 }
 
 func (h handlers) listAuditCheckpoints(c echo.Context) error {

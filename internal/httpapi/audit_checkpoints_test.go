@@ -32,17 +32,25 @@ func TestAuditCheckpointsAPI(t *testing.T) {
 		if err != nil || pem.Header.Get("X-Audit-Key-Id") != keys.KeyID() {
 			t.Fatalf("public key %q: %v", pem.Body, err)
 		}
+		// The periodic job may add its own checkpoint at any time.
 		var list struct{ Items []audit.Checkpoint }
 		get(t, s, "/api/v1/audit/checkpoints", auditor).JSON(t, &list)
-		if len(list.Items) == 0 || list.Items[0].ID != made.ID {
-			t.Fatalf("list %+v, want %+v first", list, made)
+		found := false
+		for i, c := range list.Items {
+			if i > 0 && c.ID >= list.Items[i-1].ID {
+				t.Fatalf("not newest first: %+v", list.Items)
+			}
+			if err := keys.VerifyCheckpoint(c); err != nil {
+				t.Fatalf("a listed checkpoint does not verify with the public key: %v", err)
+			}
+			found = found || c == made
 		}
-		if err := keys.VerifyCheckpoint(list.Items[0]); err != nil {
-			t.Fatalf("the listed checkpoint does not verify with the public key: %v", err)
+		if !found {
+			t.Fatalf("list %+v lacks %+v", list.Items, made)
 		}
 		var rep audit.Report
 		get(t, s, "/api/v1/audit/verify", auditor).JSON(t, &rep)
-		if !rep.OK || rep.Checkpoint == nil || rep.Checkpoint.Seq != made.Seq || !rep.MACsChecked {
+		if !rep.OK || rep.Checkpoint == nil || rep.Checkpoint.Seq < made.Seq || !rep.MACsChecked {
 			t.Fatalf("verify: %+v", rep)
 		}
 
