@@ -23,6 +23,7 @@ import (
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
+	"github.com/changeboard/changeboard/internal/release"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -34,6 +35,7 @@ type App struct {
 	Change  *change.Service
 	CMDB    *cmdb.Service
 	Catalog *catalog.Service
+	Release *release.Service
 	Sealer  *audit.Sealer
 	Jobs    *jobs.Runner
 	HTTP    *echo.Echo
@@ -109,8 +111,9 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 		_, err := a.CheckpointNow(ctx)
 		return err
 	})
+	a.Release = newRelease(db, a, runner, now, changeSvc, cmdbSvc, catalogSvc)
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	return a, nil

@@ -17,6 +17,11 @@ func Fire(r RFC, a identity.Actor, ev Event, in TransitionInput, now time.Time, 
 	if err := CheckTransition(r, a, ev, in, now, f); err != nil {
 		return r, err
 	}
+	return transit(r, a, ev, in, now, f)
+}
+
+// transit applies ev to r once its checks have passed.
+func transit(r RFC, a identity.Actor, ev Event, in TransitionInput, now time.Time, f Facts) (RFC, error) {
 	next, err := Next(r.State, ev)
 	if err != nil {
 		return r, err

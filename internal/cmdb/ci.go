@@ -109,11 +109,14 @@ func (c Criticality) Rank() int {
 
 // Limits on a CI's fields.
 const (
-	MaxNameLength      = 200
-	MaxFieldLength     = 200
-	MaxAttributes      = 100
-	MaxAttributeKey    = 64
-	MaxAttributeLength = 1000
+	MaxNameLength  = 200
+	MaxFieldLength = 200
+	MaxAttributes  = 100
+	// MaxAttributeFilters bounds the attribute criteria of one list or
+	// dynamic group: each is a lookup of its own.
+	MaxAttributeFilters = 10
+	MaxAttributeKey     = 64
+	MaxAttributeLength  = 1000
 )
 
 var attributeKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)

@@ -135,6 +135,9 @@ func checkFilter(f *errs.Fields, gf GroupFilter) {
 		checkText(f, field, v, MaxFieldLength)
 	}
 	checkAttributes(f, "filter.attributes", gf.Attributes)
+	if len(gf.Attributes) > MaxAttributeFilters {
+		f.Add("filter.attributes", "at most "+itoa(MaxAttributeFilters)+" attributes in a filter")
+	}
 }
 
 func (g Group) auditView() map[string]any {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -109,6 +110,10 @@ func ciPage(cis page.Page[cmdb.CI], actor identity.Actor) listResponse[ciDTO] {
 // parseAttributeParams reads repeated attribute=KEY=VALUE parameters.
 func parseAttributeParams(f *errs.Fields, vs []string) map[string]string {
 	if len(vs) == 0 {
+		return nil
+	}
+	if len(vs) > cmdb.MaxAttributeFilters {
+		f.Add("attribute", fmt.Sprintf("at most %d attribute filters", cmdb.MaxAttributeFilters))
 		return nil
 	}
 	out := map[string]string{}

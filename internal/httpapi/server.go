@@ -25,6 +25,7 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/release"
 )
 
 // Deps are the use cases and settings the API serves.
@@ -34,6 +35,7 @@ type Deps struct {
 	Change      *change.Service
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
+	Release     *release.Service
 	Idempotency idempotency.Store
 	// Ready reports whether the service can take work (database reachable,
 	// migrations applied).
@@ -69,14 +71,13 @@ func New(d Deps) *echo.Echo {
 		}),
 		middleware.RequestID(),
 		accessLog(d.Log),
-		echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-			Namespace: "changeboard", Subsystem: "http", Registerer: reg,
-		}),
+		echoprometheus.NewMiddlewareWithConfig(metricsConfig(reg)),
 		// largeBodyRoutes (the CSAF import, documents of several MiB) skip
 		// this limit and set a larger one of their own.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: BodyLimit,
 			Skipper: func(c echo.Context) bool { return largeBodyRoutes[c.Request().Method+" "+c.Path()] }}),
 		requestInfo,
+		boundQuery,
 	)
 	h := handlers{d}
 	e.GET("/healthz", h.healthz)
@@ -130,6 +131,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/cab-meetings/:id/close", h.closeMeeting)
 	h.cmdbRoutes(v1)
 	h.catalogRoutes(v1)
+	h.releaseRoutes(v1)
 	return e
 }
 

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -212,10 +210,7 @@ func (tx *Tx) groupMembers(g cmdb.Group) *gorm.DB {
 			q = q.Where("cis."+col+" = ?", v)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(f.Attributes)) {
-		q = q.Where("EXISTS (SELECT 1 FROM ci_attributes a WHERE a.ci_id = cis.id AND a.key = ? AND a.value = ?)", k, f.Attributes[k])
-	}
-	return q
+	return tx.whereAttributes(q, f.Attributes)
 }
 
 // FindRequiringCIs implements catalog.Tx.

@@ -139,9 +139,7 @@ func (tx *Tx) FindCIs(ctx context.Context, f cmdb.CIFilter) ([]cmdb.CI, error) {
 			q = q.Where(col+" = ?", v)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(f.Attributes)) {
-		q = q.Where("EXISTS (SELECT 1 FROM ci_attributes a WHERE a.ci_id = cis.id AND a.key = ? AND a.value = ?)", k, f.Attributes[k])
-	}
+	q = tx.whereAttributes(q, f.Attributes)
 	if f.GroupID != "" {
 		q = q.Where("id IN (SELECT ci_id FROM ci_group_members WHERE group_id = ?)", f.GroupID)
 	}
