@@ -101,7 +101,7 @@ func TestUsage(t *testing.T) {
 			t.Fatalf("err = %v, stdout = %q; want the usage on stdout", r.err, r.stdout)
 		}
 	})
-	for _, args := range [][]string{{"migrate"}, {"migrate", "down"}, {"user"}, {"user", "delete"}, {"audit"}, {"audit", "export"}} {
+	for _, args := range [][]string{{"migrate"}, {"migrate", "down"}, {"user"}, {"user", "delete"}, {"audit"}, {"audit", "nonsense"}, {"audit", "verify-export"}} {
 		t.Run("Err_"+strings.Join(args, "_"), func(t *testing.T) {
 			r := runCmd(t, nil, "", args...)
 			if !errors.Is(r.err, errUsage) {
