@@ -30,7 +30,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
 		return fmt.Errorf("%w: changeboard migrate up|status", errUsage)
 	}
-	db, _, err := openDB(ctx, getenv)
+	db, cfg, err := openDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
@@ -42,6 +42,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		if err == nil && len(applied) == 0 {
 			fmt.Fprintln(stdout, "up to date")
+		}
+		if err == nil && cfg.Audit.AppRole != "" {
+			// The service's own role: everything but rewriting the trail.
+			if err = db.GrantAppRole(ctx, cfg.Audit.AppRole); err == nil {
+				fmt.Fprintln(stdout, "granted", cfg.Audit.AppRole, "(no UPDATE, DELETE or TRUNCATE on the audit tables)")
+			}
 		}
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/changeboard/changeboard/internal/store"
 )
 
-const auditUsage = `changeboard audit verify [--public-key FILE] | checkpoint | public-key | export [flags] | verify-export --public-key FILE EXPORT`
+const auditUsage = `changeboard audit verify [--public-key FILE] | checkpoint | public-key | export [flags] | verify-export --public-key FILE EXPORT | verify-evidence --public-key FILE PACK.zip`
 
 // fileLast moves a leading file argument behind the flags, so that both
 // "verify-export FILE --public-key K" and "verify-export --public-key K FILE"
@@ -41,6 +41,8 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return auditPublicKey(getenv, stdout)
 	case "export":
 		return auditExport(ctx, args[1:], getenv, stdout, stderr)
+	case "verify-evidence":
+		return auditVerifyEvidence(fileLast(args[1:]), stdout, stderr)
 	case "verify-export":
 		return auditVerifyExport(fileLast(args[1:]), stdout, stderr)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/config"
 )
 
@@ -46,4 +47,29 @@ func TestAuditExportOffline(t *testing.T) {
 			t.Fatalf("without a key: %v", r.err)
 		}
 	})
+}
+
+// TestAuditVerifyEvidenceOffline checks a pack written by the service
+// with nothing but the public key.
+func TestAuditVerifyEvidenceOffline(t *testing.T) {
+	dir := t.TempDir()
+	pub := filepath.Join(dir, "audit.pub")
+	if r := runCmd(t, nil, "", "audit", "verify-evidence", "--public-key", pub, filepath.Join(dir, "none.zip")); r.err == nil {
+		t.Fatal("a missing key verified")
+	}
+	keys, err := audit.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pub, keys.PublicKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pack := filepath.Join(dir, "pack.zip")
+	if err := os.WriteFile(pack, []byte("PK not a zip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCmd(t, nil, "", "audit", "verify-evidence", pack, "--public-key", pub)
+	if r.err == nil || !strings.Contains(r.stdout, `"ok":false`) {
+		t.Fatalf("a broken pack: %v %s", r.err, r.stdout)
+	}
 }

@@ -29,6 +29,7 @@ commands:
   audit export        stream the sealed trail as NDJSON or CSV with a signed manifest:
                       --from --to --entity-type --entity-id --actor --action --after-seq --format --out
   audit verify-export check an export offline: --public-key FILE EXPORT
+  audit verify-evidence  check an RFC's evidence pack offline: --public-key FILE PACK.zip
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
   jobs list           list the stored jobs, dead ones by default: --state STATE --limit N

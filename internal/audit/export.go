@@ -302,3 +302,10 @@ type ExportReport struct {
 
 // errExport marks a broken export.
 var errExport = errors.New("export")
+
+// ExportRowOf is the export (and evidence pack) shape of an event.
+func ExportRowOf(e Event) ExportRow { return toRow(e) }
+
+// Event rebuilds the event a row was made from; ok is false when its time
+// does not parse.
+func (r ExportRow) Event() (Event, bool) { return r.event() }
