@@ -25,6 +25,8 @@ import (
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
 	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/schedule"
+	"github.com/changeboard/changeboard/internal/session"
 	"github.com/changeboard/changeboard/internal/store"
 )
 
@@ -37,10 +39,14 @@ type App struct {
 	CMDB    *cmdb.Service
 	Catalog *catalog.Service
 	Release *release.Service
-	Sealer  *audit.Sealer
-	Jobs    *jobs.Runner
-	HTTP    *echo.Echo
-	Config  config.Config
+	// Schedule is the calendar: windows, forward schedule, conflicts.
+	Schedule *schedule.Service
+	Sealer   *audit.Sealer
+	Jobs     *jobs.Runner
+	HTTP     *echo.Echo
+	Config   config.Config
+	// Sessions are the web UI's browser sessions (internal/app/webui.go).
+	Sessions *session.Service
 }
 
 // Options are what tests change beyond the Config.
@@ -96,6 +102,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	cmdbSvc := cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, now)
 	changeSvc := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db, cmdbSvc, now,
 		change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
+	scheduleSvc := newSchedule(db, auditSvc, cmdbSvc, changeSvc, now)
 	catalogSvc := catalog.NewService(store.Runner[catalog.Tx]{DB: db}, auditSvc, changeSvc, now, catalog.Options{InventoryMaxAge: cfg.InventoryMaxAge})
 	// Complete and close look at the compliance of an RFC's linked updates.
 	changeSvc.UseCompliance(catalogSvc)
@@ -104,7 +111,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	// An inventory report enqueues the recompute of that CI's compliance in
 	// its own transaction; a failed recompute is retried.
 	jobs.Handle(runner, func(ctx context.Context, j cmdb.InventoryReported) error { return catalogSvc.RecomputeCI(ctx, j.CIID) })
-	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Config: cfg,
+	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Config: cfg,
 		Sealer: audit.NewSealer(db, cfg.SealInterval, log).WithKeys(auditOpt.Keys), Jobs: runner}
 	// The chain's head is signed and published at an interval (and at
 	// shutdown, by serve), so that deleting the tail is detected.
@@ -114,9 +121,12 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	})
 	a.Release = newRelease(db, a, runner, now, changeSvc, cmdbSvc, catalogSvc)
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
+	if err := a.mountUI(log, now); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"time"
 
 	"github.com/changeboard/changeboard/internal/catalog"
@@ -22,17 +21,8 @@ func newRelease(db *store.DB, a *App, runner *jobs.Runner, now func() time.Time,
 	changeSvc *change.Service, cmdbSvc *cmdb.Service, catalogSvc *catalog.Service) *release.Service {
 	svc := release.NewService(store.Runner[release.Tx]{DB: db}, a.Audit, release.Deps{
 		Changes: changeSvc, CIs: cmdbSvc, Catalog: catalogSvc,
-		// TODO(windows): replace with the adapter over schedule.Service
-		// once internal/schedule is on main; until then every span is free.
-		Windows: openWindows{},
+		// The calendar's maintenance and blackout windows (schedule.go).
+		Windows: releaseWindows{a.Schedule},
 	}, now)
 	return svc
-}
-
-// openWindows is the temporary stand-in for the forward schedule: no
-// maintenance or blackout window is known, so no span conflicts.
-type openWindows struct{}
-
-func (openWindows) SpanConflicts(context.Context, []string, time.Time, time.Time) ([]release.WindowConflict, error) {
-	return nil, nil
 }

@@ -61,6 +61,7 @@ var classes = []struct {
 	{"bench", TestKit},
 	{"api", Data},
 	{"migrations", Data},
+	{"web", Data},
 }
 
 // Classify returns the class of a module package, or "" when it has none.

@@ -72,6 +72,9 @@ type RFC struct {
 	RetroReviewedAt  *time.Time
 	RetroReviewedBy  string
 	RetroReviewNotes string
+	// ScheduleOverride is set when a change manager scheduled the RFC over
+	// blocking calendar conflicts (the last schedule or reschedule).
+	ScheduleOverride *Override
 	// Version is the optimistic concurrency token; the store bumps it.
 	Version   int64
 	CreatedAt time.Time

@@ -29,6 +29,9 @@ type TransitionInput struct {
 	// values already on the RFC.
 	CloseCode   CloseCode
 	ReviewNotes string
+	// OverrideReason lets a change manager schedule or reschedule over
+	// blocking calendar conflicts, saying why.
+	OverrideReason string
 }
 
 // Facts is what a guard needs beyond the RFC and the caller's input: records

@@ -29,7 +29,7 @@ func (r RFC) auditView() map[string]any {
 		"close_code": r.CloseCode, "review_notes": r.ReviewNotes, "approval_round": r.ApprovalRound,
 		"approval_stage": r.ApprovalStage, "approved_window": r.ApprovedWindow,
 		"retro_review_due": r.RetroReviewDue, "retro_reviewed_at": r.RetroReviewedAt,
-		"retro_reviewed_by": r.RetroReviewedBy, "version": r.Version,
+		"retro_reviewed_by": r.RetroReviewedBy, "schedule_override": r.ScheduleOverride, "version": r.Version,
 	}
 }
 
@@ -72,6 +72,15 @@ func (s *Service) rescore(ctx context.Context, tx Tx, r *RFC) error {
 		return errs.Field("affected_cis", "names no configuration item: "+strings.Join(facts.Missing, ", "))
 	}
 	r.RiskInputs.CriticalityCounts, r.RiskInputs.ImpactGraphSize = facts.Criticality, facts.ImpactSize
+	r.RiskInputs.OutsideMaintenanceWindow = false
+	if s.conflicts != nil && r.Window != nil {
+		// The window factor is the calendar's answer for the planned window.
+		found, err := s.conflicts.WindowConflicts(ctx, *r, *r.Window)
+		if err != nil {
+			return err
+		}
+		r.RiskInputs.OutsideMaintenanceWindow = outsideMaintenance(found)
+	}
 	if r.Category != "" {
 		closed, failed, err := tx.ChangeRecord(ctx, r.Category)
 		if err != nil {
@@ -89,7 +98,7 @@ func (s *Service) GetRFC(ctx context.Context, actor identity.Actor, idOrRef stri
 		return RFC{}, err
 	}
 	var r RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		r, err = tx.FindRFC(ctx, idOrRef)
 		return err
 	})
@@ -126,7 +135,7 @@ func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilte
 	limit := f.Limit
 	f.Limit = page.Fetch(limit)
 	var out []RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindRFCs(ctx, f)
 		return err
 	})
@@ -163,18 +172,23 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err
 		}
-		if err := checkVersion(r, p.IfVersion); err != nil {
-			return err
-		}
 		if len(p.Fields) == 0 {
 			return errs.Field("body", "names no field to change")
 		}
+		// Who may edit first: a caller who may not learns nothing of versions.
 		if err := CheckEdit(r, actor, p.Fields); err != nil {
+			return err
+		}
+		if err := checkVersion(r, p.IfVersion); err != nil {
 			return err
 		}
 		before, version := r.auditView(), r.Version
 		p.apply(&r)
 		if err := r.Validate(); err != nil {
+			return err
+		}
+		// A well-formed edit that does not say which version it edits.
+		if err := errs.NeedVersion(p.IfVersion, r.Ref()); err != nil {
 			return err
 		}
 		if err := s.rescore(ctx, tx, &r); err != nil {
@@ -254,6 +268,11 @@ func (s *Service) Transition(ctx context.Context, actor identity.Actor, idOrRef 
 		}
 		if ev == EventClassify {
 			if err := s.rescore(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		if ev == EventSchedule || ev == EventReschedule {
+			if err := s.checkScheduleConflicts(ctx, actor, &next, in.OverrideReason); err != nil {
 				return err
 			}
 		}

@@ -43,6 +43,7 @@ type Tx interface {
 	InventoryRepository
 	RelationshipRepository
 	GroupRepository
+	MembershipRepository
 	Directory
 }
 

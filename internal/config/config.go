@@ -37,6 +37,9 @@ type Config struct {
 	Jobs Jobs
 	// Audit configures the audit key and checkpoints.
 	Audit Audit
+	// PprofAddr, when set, is a loopback address where net/http/pprof
+	// serves the process's profiles (off by default).
+	PprofAddr string
 }
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -80,6 +83,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	jobs := newJobFlags(fs, env)
 	auditf := newAuditFlags(fs, env)
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("PPROF_ADDR", ""), "loopback address of the profiling listener, off if empty (CHANGEBOARD_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
 	}
@@ -127,6 +131,7 @@ func (c Config) validate() []string {
 	if c.SealInterval < 10*time.Millisecond {
 		p = append(p, "CHANGEBOARD_AUDIT_SEAL_INTERVAL: must be at least 10ms")
 	}
+	p = append(p, validatePprofAddr(c.PprofAddr)...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -173,7 +173,7 @@ func (h handlers) transitionRFC(c echo.Context) error {
 	var f errs.Fields
 	ti := change.TransitionInput{Comment: in.Comment, Category: change.Category(in.Category),
 		Priority: change.Priority(in.Priority), TemplateID: in.TemplateID, Window: in.Window.window(&f, "window"),
-		CloseCode: change.CloseCode(in.CloseCode), ReviewNotes: in.ReviewNotes}
+		CloseCode: change.CloseCode(in.CloseCode), ReviewNotes: in.ReviewNotes, OverrideReason: in.OverrideReason}
 	if err := f.Err(); err != nil {
 		return err
 	}

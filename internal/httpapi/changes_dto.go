@@ -92,6 +92,7 @@ type rfcDTO struct {
 	AwaitingBoard      *string        `json:"awaiting_board"`
 	ApprovedWindow     *windowOut     `json:"approved_window"`
 	RetroReview        *retroDTO      `json:"retro_review"`
+	ScheduleOverride   *overrideDTO   `json:"schedule_override,omitempty"`
 	Actions            []change.Event `json:"actions"`
 	Version            int64          `json:"version"`
 	CreatedAt          time.Time      `json:"created_at"`
@@ -118,6 +119,9 @@ func toRFCDTO(r change.RFC, actions []change.Event, now time.Time) rfcDTO {
 	if kind, ok := change.CurrentBoard(r); ok {
 		k := string(kind)
 		d.AwaitingBoard = &k
+	}
+	if o := r.ScheduleOverride; o != nil {
+		d.ScheduleOverride = &overrideDTO{Reason: o.Reason, By: o.By, At: o.At, Conflicts: nonNilStrings(o.Conflicts)}
 	}
 	if r.Emergency() {
 		d.RetroReview = &retroDTO{Due: r.RetroReviewDue, ReviewedAt: r.RetroReviewedAt, ReviewedBy: r.RetroReviewedBy,
@@ -174,6 +178,16 @@ type transitionRequest struct {
 	Window      *windowDTO `json:"window"`
 	CloseCode   string     `json:"close_code"`
 	ReviewNotes string     `json:"review_notes"`
+	// OverrideReason schedules over blocking calendar conflicts.
+	OverrideReason string `json:"override_reason"`
+}
+
+// overrideDTO is the record of a schedule over blocking conflicts.
+type overrideDTO struct {
+	Reason    string    `json:"reason"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+	Conflicts []string  `json:"conflicts"`
 }
 
 type voteRequest struct {

@@ -30,21 +30,6 @@ type FieldProblem struct {
 	Reason string `json:"reason"`
 }
 
-// statusOf is the one table from domain error code to HTTP status.
-var statusOf = map[errs.Code]int{
-	errs.Invalid:            http.StatusBadRequest,
-	errs.Unauthenticated:    http.StatusUnauthorized,
-	errs.Forbidden:          http.StatusForbidden,
-	errs.NotFound:           http.StatusNotFound,
-	errs.Conflict:           http.StatusConflict,
-	errs.PreconditionFailed: http.StatusPreconditionFailed,
-	errs.TooLarge:           http.StatusRequestEntityTooLarge,
-	errs.Unprocessable:      http.StatusUnprocessableEntity,
-	errs.TooManyRequests:    http.StatusTooManyRequests,
-	errs.Unavailable:        http.StatusServiceUnavailable,
-	errs.Internal:           http.StatusInternalServerError,
-}
-
 // codeOfStatus maps echo's own errors (unknown route, body too large…)
 // back into the domain's codes.
 var codeOfStatus = map[int]errs.Code{
@@ -117,6 +102,6 @@ func toProblem(err error) Problem {
 }
 
 func problem(code errs.Code, detail string) Problem {
-	status := statusOf[code]
+	status := errs.StatusOf(code)
 	return Problem{Type: problemTypePrefix + string(code), Title: http.StatusText(status), Status: status, Detail: detail}
 }

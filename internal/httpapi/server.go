@@ -27,6 +27,7 @@ import (
 	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/schedule"
 )
 
 // Deps are the use cases and settings the API serves.
@@ -37,6 +38,7 @@ type Deps struct {
 	Change      *change.Service
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
+	Schedule    *schedule.Service
 	Release     *release.Service
 	Idempotency idempotency.Store
 	// Ready reports whether the service can take work (database reachable,
@@ -134,6 +136,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/cab-meetings/:id/close", h.closeMeeting)
 	h.cmdbRoutes(v1)
 	h.catalogRoutes(v1)
+	h.scheduleRoutes(e, v1)
 	h.releaseRoutes(v1)
 	return e
 }

@@ -1,0 +1,13 @@
+package webui
+
+import "net/http"
+
+// extraRoutes are the pages beyond the RFCs: CAB, audit, CMDB, catalog.
+func (u *UI) extraRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /ui/cab", u.signedIn(u.cab))
+	m.HandleFunc("POST /ui/cab/meetings", u.signedIn(u.createMeeting))
+	m.HandleFunc("GET /ui/cab/meetings/{id}", u.signedIn(u.showMeeting))
+	m.HandleFunc("POST /ui/cab/meetings/{id}/attendance", u.signedIn(u.meetingAttendance))
+	m.HandleFunc("POST /ui/cab/meetings/{id}/close", u.signedIn(u.closeMeeting))
+	m.HandleFunc("GET /ui/audit", u.signedIn(u.auditTrail))
+}
