@@ -121,7 +121,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	})
 	a.Release = newRelease(db, a, runner, now, changeSvc, cmdbSvc, catalogSvc)
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, scheduleSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 	})
 	if err := a.mountUI(log, now); err != nil {

@@ -40,24 +40,35 @@ type Trail interface {
 	Keys() *audit.Keys
 }
 
+// Schedule is what the pack reads of the forward schedule: the conflicts
+// of the RFC's planned window (schedule.Service implements it).
+type Schedule interface {
+	RFCConflicts(ctx context.Context, actor identity.Actor, idOrRef string, depth int) (change.RFC, []change.Conflict, error)
+}
+
+// conflictDepth is how far along the impact graph the pack looks for
+// conflicts: the schedule's own default.
+const conflictDepth = 2
+
 // Sections not in this version of the pack, named in index.html and the
 // manifest so that a reader knows what is missing rather than assuming
 // there was nothing.
 var notIncluded = []string{
-	"CAB meeting minutes", "schedule and conflicts (internal/schedule is not wired yet)",
-	"release contents and deployment results per CI", "compliance before and after",
+	"CAB meeting minutes", "release contents and deployment results per CI", "compliance before and after",
 }
 
 // Service builds packs.
 type Service struct {
-	changes Changes
-	trail   Trail
-	now     func() time.Time
+	changes  Changes
+	trail    Trail
+	schedule Schedule
+	now      func() time.Time
 }
 
-// NewService returns the evidence service.
-func NewService(changes Changes, trail Trail, now func() time.Time) *Service {
-	return &Service{changes: changes, trail: trail, now: now}
+// NewService returns the evidence service; schedule may be nil (the pack
+// then names the schedule among the sections it does not hold).
+func NewService(changes Changes, trail Trail, schedule Schedule, now func() time.Time) *Service {
+	return &Service{changes: changes, trail: trail, schedule: schedule, now: now}
 }
 
 // readers may take an evidence pack.
@@ -128,6 +139,12 @@ func (s *Service) Pack(ctx context.Context, actor identity.Actor, idOrRef string
 	}
 	m := Manifest{Kind: "changeboard.evidence.v1", RFCID: r.ID, RFCRef: r.Ref(), GeneratedAt: s.now().UTC(),
 		GeneratedBy: actor.UserID, KeyID: keys.KeyID(), NotIncluded: notIncluded}
+	var conflicts []change.Conflict
+	if s.schedule == nil {
+		m.NotIncluded = append(m.NotIncluded, "schedule and conflicts (no schedule is wired)")
+	} else if _, conflicts, err = s.schedule.RFCConflicts(ctx, actor, r.ID, conflictDepth); err != nil {
+		return Manifest{}, err
+	}
 	p := &packWriter{zip: zip.NewWriter(w)}
 	if err := p.json("rfc.json", r); err != nil {
 		return m, err
@@ -137,6 +154,12 @@ func (s *Service) Pack(ctx context.Context, actor identity.Actor, idOrRef string
 	}
 	if err := p.json("baseline.json", baseline); err != nil {
 		return m, err
+	}
+	if s.schedule != nil {
+		if err := p.json("schedule.json", map[string]any{"window": r.Window, "approved_window": r.ApprovedWindow,
+			"impact_depth": conflictDepth, "conflicts": conflicts}); err != nil {
+			return m, err
+		}
 	}
 	var steps []Step
 	snapshot := map[string]any{}

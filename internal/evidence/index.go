@@ -35,7 +35,7 @@ Check it offline: <code>changeboard audit verify-evidence PACK.zip --public-key 
 {{range .Baseline}}<tr><td>{{.CIName}}</td><td>{{.BaselineVersion}}</td><td>{{.CurrentVersion}}</td><td>{{range $k, $v := .Changes}}{{$k}} {{end}}</td></tr>
 {{else}}<tr><td colspan="4">no baseline (not approved yet)</td></tr>{{end}}</table>
 <h2>Files</h2>
-<p>rfc.json (the RFC now), steps.json (as it was after each step), votes.json, baseline.json, events.ndjson (every audit event
+<p>rfc.json (the RFC now), schedule.json (its window and the schedule's conflicts with it, when a schedule is wired), steps.json (as it was after each step), votes.json, baseline.json, events.ndjson (every audit event
 with its hashes), chain.ndjson (the links from its first sealed event to the checkpoint), checkpoint.json, manifest.json and
 manifest.sig (the SHA-256 of every file, signed).</p>
 <h2>Not in this pack</h2>

@@ -34,7 +34,7 @@ func TestEvidencePack(t *testing.T) {
 			t.Fatalf("verify: %+v %v", rep, err)
 		}
 		zr, _ := zip.NewReader(bytes.NewReader(res.Body), int64(len(res.Body)))
-		for _, name := range []string{"index.html", "rfc.json", "steps.json", "votes.json", "baseline.json", "events.ndjson", "chain.ndjson", "checkpoint.json"} {
+		for _, name := range []string{"index.html", "rfc.json", "steps.json", "votes.json", "baseline.json", "schedule.json", "events.ndjson", "chain.ndjson", "checkpoint.json"} {
 			f, err := zr.Open(name)
 			if err != nil {
 				t.Fatalf("%s missing", name)
