@@ -32,6 +32,7 @@ commands:
   audit verify-evidence  check an RFC's evidence pack offline: --public-key FILE PACK.zip
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
+  agent run           carry out this agent's deployment work: --server URL --token T [--once] [--dry-run]
   jobs list           list the stored jobs, dead ones by default: --state STATE --limit N
   version             print the version
 
