@@ -68,9 +68,10 @@ func TestStatementsPerRequest(t *testing.T) {
 			status       int
 			want         int64
 		}{
-			// create: 9 after issue 14, and 7 more since the schedule's
-			// conflict check on the planned window (CIs, impact walk,
-			// groups, windows, overlapping RFCs, release waves) runs in it.
+			// create: 9 after issue 14, and 6 more since the schedule's
+			// conflict check on the planned window (CIs, groups, windows,
+			// overlapping RFCs) runs in it, and 1 for the deployment waves
+			// overlapping it (release management's WaveSource).
 			{"create", str("POST"), str("/api/v1/changes"), requester, body, http.StatusCreated, 16},
 			{"submit", str("POST"), func() string { return "/api/v1/changes/" + id + "/transitions" }, requester,
 				[]byte(`{"event":"submit"}`), http.StatusOK, 6},
