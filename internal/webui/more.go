@@ -10,4 +10,9 @@ func (u *UI) extraRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /ui/cab/meetings/{id}/attendance", u.signedIn(u.meetingAttendance))
 	m.HandleFunc("POST /ui/cab/meetings/{id}/close", u.signedIn(u.closeMeeting))
 	m.HandleFunc("GET /ui/audit", u.signedIn(u.auditTrail))
+	m.HandleFunc("GET /ui/cis", u.signedIn(u.listCIs))
+	m.HandleFunc("GET /ui/cis/{id}", u.signedIn(u.showCI))
+	m.HandleFunc("GET /ui/updates", u.signedIn(u.listUpdates))
+	m.HandleFunc("GET /ui/updates/{id}", u.signedIn(u.showUpdate))
+	m.HandleFunc("POST /ui/updates/{id}/transitions", u.signedIn(u.transitionUpdate))
 }

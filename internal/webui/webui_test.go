@@ -222,3 +222,56 @@ func TestSessionEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestCMDBAndCatalogPages: the CI list and page, and an update's page
+// whose approve form goes through the catalog's own use case.
+func TestCMDBAndCatalogPages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		upd := e.post(t, "/api/v1/updates", map[string]any{"vendor_id": "DSA-9999-1", "title": "openssl security update",
+			"severity": "critical", "publisher": "Debian", "released_at": "2026-11-01T00:00:00Z",
+			"cves": []map[string]any{{"id": "CVE-2026-1234", "title": "overflow"}}})
+		b := newBrowser(t, s)
+		b.login("carl", apitest.UserPassword)
+		if p := b.get("/ui/cis?q=web"); p.Status != 200 || !strings.Contains(p.Body, "web-01") || strings.Contains(p.Body, "db-01") {
+			t.Errorf("CI list filtered by name: %d", p.Status)
+		}
+		if p := b.get("/ui/cis/" + e.web); p.Status != 200 || !strings.Contains(p.Body, "criticality high") {
+			t.Errorf("CI page: %d", p.Status)
+		}
+		if p := b.get("/ui/updates?severity=critical"); p.Status != 200 || !strings.Contains(p.Body, "DSA-9999-1") {
+			t.Errorf("update list: %d", p.Status)
+		}
+		if p := b.get("/ui/updates?severity=bogus"); p.Status != 400 {
+			t.Errorf("bad severity: %d, want 400", p.Status)
+		}
+		p := b.get("/ui/updates/" + upd)
+		if p.Status != 200 || !strings.Contains(p.Body, "CVE-2026-1234") {
+			t.Fatalf("update page: %d", p.Status)
+		}
+		checkPage(t, "/ui/updates/{id}", p.Body)
+		checkPage(t, "/ui/cis/{id}", b.get("/ui/cis/"+e.web).Body)
+		if !strings.Contains(p.Body, `value="approve"`) {
+			t.Fatalf("the change manager is not offered approve:\n%s", p.Body)
+		}
+		p = b.post("/ui/updates/"+upd+"/transitions", url.Values{"csrf": {p.csrf(t)}, "event": {"approve"}, "comment": {"needed"}})
+		if p.Status != 200 || !strings.Contains(p.Body, "approve done") {
+			t.Fatalf("approve: %d\n%s", p.Status, p.Body)
+		}
+		var u struct{ State string }
+		s.Do(t, apitest.Request{Method: "GET", Path: "/api/v1/updates/" + upd, Token: s.Admin}).JSON(t, &u)
+		if u.State != "approved" {
+			t.Errorf("update state %s, want approved", u.State)
+		}
+		// A requester may not approve: no form, and a forged one is refused.
+		r := newBrowser(t, s)
+		r.login("rita", apitest.UserPassword)
+		rp := r.get("/ui/updates/" + upd)
+		if strings.Contains(rp.Body, `value="approve"`) {
+			t.Error("the requester is offered approve")
+		}
+		if fp := r.post("/ui/updates/"+upd+"/transitions", url.Values{"csrf": {rp.csrf(t)}, "event": {"decline"}, "comment": {"no"}}); fp.Status != 403 {
+			t.Errorf("a requester's forged decline: %d, want 403", fp.Status)
+		}
+	})
+}
