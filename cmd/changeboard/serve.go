@@ -42,6 +42,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
+	stopPprof, err := startPprof(cfg.PprofAddr, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	srv := httpapi.NewHTTPServer(cfg.Addr, a.HTTP)
 	sealCtx, stopSealer := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -329,3 +329,14 @@ func NewWithClock(tb testing.TB, d config.Dialect, clock *Clock) *Server {
 	tb.Helper()
 	return newServer(tb, d, nil, clock.Now)
 }
+
+// Patch sends PATCH path with body as a client that read the record first:
+// it GETs path (as the admin) and sends its ETag as If-Match.
+func (s *Server) Patch(tb testing.TB, token, path string, body any) Response {
+	tb.Helper()
+	cur := s.Do(tb, Request{Method: "GET", Path: path, Token: s.Admin})
+	if cur.Status != http.StatusOK || cur.Header.Get("ETag") == "" {
+		tb.Fatalf("GET %s before PATCH: %d (ETag %q) %s", path, cur.Status, cur.Header.Get("ETag"), cur.Body)
+	}
+	return s.Do(tb, Request{Method: "PATCH", Path: path, Token: token, Body: body, Header: map[string]string{"If-Match": cur.Header.Get("ETag")}})
+}

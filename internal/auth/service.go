@@ -146,7 +146,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (identity.Actor,
 		return identity.Actor{}, err
 	}
 	var actor identity.Actor
-	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	// Two reads, no transaction: each sees the latest commit, so a
+	// revocation or a disabled user counts from the next request on.
+	err = s.store.Read(ctx, func(ctx context.Context, tx Tx) error {
 		u, err := tx.FindUserByID(ctx, c.Subject)
 		if errs.Is(err, errs.NotFound) || (err == nil && u.Disabled) {
 			return errs.E(errs.Unauthenticated, "the token's user is unknown or disabled")

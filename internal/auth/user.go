@@ -68,9 +68,11 @@ type Tx interface {
 	ClearLoginFailures(ctx context.Context, username string) error
 }
 
-// Store runs fn in one transaction.
+// Store runs fn in one transaction (InTx), or reads without one (Read:
+// fn must not write; each statement sees the latest commit).
 type Store interface {
 	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
+	Read(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{1,62}$`)

@@ -178,7 +178,7 @@ func (e *env) approveRFC(tb testing.TB, r change.RFC) change.RFC {
 	changes := e.changes(time.Hour)
 	requester := identity.Actor{UserID: r.RequesterID, Roles: []identity.Role{identity.ChangeManager}}
 	_, err := changes.UpdateRFC(ctx, requester, r.ID, change.RFCPatch{Fields: []string{"backout_plan", "test_plan"},
-		BackoutPlan: ptr("reinstall the old version"), TestPlan: ptr("smoke test")})
+		BackoutPlan: ptr("reinstall the old version"), TestPlan: ptr("smoke test"), IfVersion: &r.Version})
 	steps := []struct {
 		ev change.Event
 		in change.TransitionInput

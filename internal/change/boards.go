@@ -79,6 +79,10 @@ func (s *Service) UpdateBoard(ctx context.Context, actor identity.Actor, id stri
 		if err := b.Validate(); err != nil {
 			return err
 		}
+		// A well-formed edit that does not say which version it edits.
+		if err := errs.NeedVersion(p.IfVersion, "board "+b.Name); err != nil {
+			return err
+		}
 		b.UpdatedAt = s.now()
 		if err := tx.UpdateBoard(ctx, &b, version); err != nil {
 			return err

@@ -74,9 +74,11 @@ type Outstanding struct {
 	Status, Reason string
 }
 
-// Store runs fn in one transaction.
+// Store runs fn in one transaction (InTx), or reads without one (Read:
+// fn must not write; each statement sees the latest commit).
 type Store interface {
 	InTx(ctx context.Context, fn func(context.Context, Tx) error) error
+	Read(ctx context.Context, fn func(context.Context, Tx) error) error
 }
 
 // History reads the audit trail of one record.

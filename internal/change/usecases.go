@@ -98,7 +98,7 @@ func (s *Service) GetRFC(ctx context.Context, actor identity.Actor, idOrRef stri
 		return RFC{}, err
 	}
 	var r RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		r, err = tx.FindRFC(ctx, idOrRef)
 		return err
 	})
@@ -135,7 +135,7 @@ func (s *Service) ListRFCs(ctx context.Context, actor identity.Actor, f RFCFilte
 	limit := f.Limit
 	f.Limit = page.Fetch(limit)
 	var out []RFC
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+	err := s.store.Read(ctx, func(ctx context.Context, tx Tx) (err error) {
 		out, err = tx.FindRFCs(ctx, f)
 		return err
 	})
@@ -172,18 +172,23 @@ func (s *Service) UpdateRFC(ctx context.Context, actor identity.Actor, idOrRef s
 		if r, err = tx.FindRFC(ctx, idOrRef); err != nil {
 			return err
 		}
-		if err := checkVersion(r, p.IfVersion); err != nil {
-			return err
-		}
 		if len(p.Fields) == 0 {
 			return errs.Field("body", "names no field to change")
 		}
+		// Who may edit first: a caller who may not learns nothing of versions.
 		if err := CheckEdit(r, actor, p.Fields); err != nil {
+			return err
+		}
+		if err := checkVersion(r, p.IfVersion); err != nil {
 			return err
 		}
 		before, version := r.auditView(), r.Version
 		p.apply(&r)
 		if err := r.Validate(); err != nil {
+			return err
+		}
+		// A well-formed edit that does not say which version it edits.
+		if err := errs.NeedVersion(p.IfVersion, r.Ref()); err != nil {
 			return err
 		}
 		if err := s.rescore(ctx, tx, &r); err != nil {

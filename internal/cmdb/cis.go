@@ -222,6 +222,10 @@ func (s *Service) UpdateCI(ctx context.Context, actor identity.Actor, idOrName s
 				return err
 			}
 		}
+		// A well-formed edit that does not say which version it edits.
+		if err := errs.NeedVersion(p.IfVersion, "CI "+cur.Name); err != nil {
+			return err
+		}
 		c, err = s.update(ctx, tx, actor, cur, next, "ci.update", "")
 		return err
 	})

@@ -35,6 +35,9 @@ type Config struct {
 	InventoryMaxAge time.Duration
 	// Jobs configures the runner of work after commit.
 	Jobs Jobs
+	// PprofAddr, when set, is a loopback address where net/http/pprof
+	// serves the process's profiles (off by default).
+	PprofAddr string
 }
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -77,6 +80,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CHANGEBOARD_LOG_LEVEL)")
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	jobs := newJobFlags(fs, env)
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("PPROF_ADDR", ""), "loopback address of the profiling listener, off if empty (CHANGEBOARD_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
 	}
@@ -123,6 +127,7 @@ func (c Config) validate() []string {
 	if c.SealInterval < 10*time.Millisecond {
 		p = append(p, "CHANGEBOARD_AUDIT_SEAL_INTERVAL: must be at least 10ms")
 	}
+	p = append(p, validatePprofAddr(c.PprofAddr)...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -19,11 +19,13 @@ const (
 	NotFound           Code = "not_found"
 	Conflict           Code = "conflict"
 	PreconditionFailed Code = "precondition_failed"
-	TooManyRequests    Code = "too_many_requests"
-	TooLarge           Code = "too_large"
-	Unprocessable      Code = "unprocessable"
-	Unavailable        Code = "unavailable"
-	Internal           Code = "internal"
+	// PreconditionRequired: an update sent without the version it edits.
+	PreconditionRequired Code = "precondition_required"
+	TooManyRequests      Code = "too_many_requests"
+	TooLarge             Code = "too_large"
+	Unprocessable        Code = "unprocessable"
+	Unavailable          Code = "unavailable"
+	Internal             Code = "internal"
 )
 
 // FieldError says what is wrong with one input field.
@@ -118,4 +120,14 @@ func (e *Error) Cap() {
 		e.MoreFields += n - MaxFieldErrors
 		e.Fields = e.Fields[:MaxFieldErrors:MaxFieldErrors]
 	}
+}
+
+// NeedVersion refuses an update that does not say which version of what
+// it edits (no If-Match): without it, optimistic concurrency would let it
+// overwrite a change it never saw.
+func NeedVersion(ifVersion *int64, what string) error {
+	if ifVersion == nil {
+		return E(PreconditionRequired, "send If-Match with the ETag of the version of %s you edited (GET it first)", what)
+	}
+	return nil
 }

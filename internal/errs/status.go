@@ -5,17 +5,18 @@ import "net/http"
 // status is the one table from error code to HTTP status, shared by the
 // API's problem documents and the web UI's error pages.
 var status = map[Code]int{
-	Invalid:            http.StatusBadRequest,
-	Unauthenticated:    http.StatusUnauthorized,
-	Forbidden:          http.StatusForbidden,
-	NotFound:           http.StatusNotFound,
-	Conflict:           http.StatusConflict,
-	PreconditionFailed: http.StatusPreconditionFailed,
-	TooLarge:           http.StatusRequestEntityTooLarge,
-	Unprocessable:      http.StatusUnprocessableEntity,
-	TooManyRequests:    http.StatusTooManyRequests,
-	Unavailable:        http.StatusServiceUnavailable,
-	Internal:           http.StatusInternalServerError,
+	Invalid:              http.StatusBadRequest,
+	Unauthenticated:      http.StatusUnauthorized,
+	Forbidden:            http.StatusForbidden,
+	NotFound:             http.StatusNotFound,
+	Conflict:             http.StatusConflict,
+	PreconditionFailed:   http.StatusPreconditionFailed,
+	PreconditionRequired: http.StatusPreconditionRequired,
+	TooLarge:             http.StatusRequestEntityTooLarge,
+	Unprocessable:        http.StatusUnprocessableEntity,
+	TooManyRequests:      http.StatusTooManyRequests,
+	Unavailable:          http.StatusServiceUnavailable,
+	Internal:             http.StatusInternalServerError,
 }
 
 // StatusOf returns the HTTP status of a code; 500 for an unknown one.

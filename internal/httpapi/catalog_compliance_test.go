@@ -221,7 +221,7 @@ func TestDraftFromUpdatesAPI(t *testing.T) {
 			}
 		})
 		t.Run("OKFlagOnSupersede", func(t *testing.T) {
-			f.do(t, f.requester, "PATCH", "/api/v1/changes/"+r.ID, map[string]any{"backout_plan": "reinstall", "test_plan": "smoke"})
+			s.Patch(t, f.requester.token, "/api/v1/changes/"+r.ID, map[string]any{"backout_plan": "reinstall", "test_plan": "smoke"})
 			for _, step := range []struct {
 				p    person
 				body map[string]any

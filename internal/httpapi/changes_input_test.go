@@ -137,8 +137,7 @@ func TestListByCI(t *testing.T) {
 		if count(c.web) != 1 || count(other) != 0 {
 			t.Fatalf("before: %d %d", count(c.web), count(other))
 		}
-		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/changes/" + r.ID, Token: c.requester.token,
-			Body: map[string]any{"affected_cis": []string{other}}})
+		res := s.Patch(t, c.requester.token, "/api/v1/changes/"+r.ID, map[string]any{"affected_cis": []string{other}})
 		if res.Status != 200 {
 			t.Fatalf("patch: %d %s", res.Status, res.Body)
 		}
@@ -181,8 +180,7 @@ func TestUnauthorizedChanges(t *testing.T) {
 		c := newCAB(t, s)
 		patchCI := func(id, owner string) {
 			t.Helper()
-			res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + id, Token: c.cm.token,
-				Body: map[string]any{"owner": owner}})
+			res := s.Patch(t, c.cm.token, "/api/v1/cis/"+id, map[string]any{"owner": owner})
 			if res.Status != 200 {
 				t.Fatalf("patch CI: %d %s", res.Status, res.Body)
 			}
@@ -260,8 +258,7 @@ func TestBaselineAtApproval(t *testing.T) {
 		if len(b) != 2 || b[c.web].Changed || b[c.db].Changed || b[c.web].BaselineVersion != b[c.web].CurrentVersion {
 			t.Fatalf("baseline at approval: %+v", b)
 		}
-		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/cis/" + c.db, Token: c.cm.token,
-			Body: map[string]any{"os_version": "12.5"}})
+		res := s.Patch(t, c.cm.token, "/api/v1/cis/"+c.db, map[string]any{"os_version": "12.5"})
 		if res.Status != 200 {
 			t.Fatalf("patch CI: %d %s", res.Status, res.Body)
 		}

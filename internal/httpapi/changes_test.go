@@ -134,8 +134,7 @@ func TestVotingRules(t *testing.T) {
 		c := newCAB(t, s)
 		// The requester sits on the CAB: separation of duties still holds.
 		self := newPerson(t, s, "selfie", "requester", "cab_member")
-		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/boards/" + c.cabID, Token: s.Admin,
-			Body: map[string]any{"members": []string{c.members[0].id, c.members[1].id, c.members[2].id, self.id}}})
+		res := s.Patch(t, s.Admin, "/api/v1/boards/"+c.cabID, map[string]any{"members": []string{c.members[0].id, c.members[1].id, c.members[2].id, self.id}})
 		if res.Status != 200 {
 			t.Fatalf("board update: %d %s", res.Status, res.Body)
 		}
@@ -221,8 +220,7 @@ func TestConcurrentVotes(t *testing.T) {
 			p := newPerson(t, s, fmt.Sprintf("voter%02d", i), "cab_member")
 			members, ids = append(members, p), append(ids, p.id)
 		}
-		res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/boards/" + c.cabID, Token: s.Admin,
-			Body: map[string]any{"members": ids, "quorum": 20, "rule": "majority"}})
+		res := s.Patch(t, s.Admin, "/api/v1/boards/"+c.cabID, map[string]any{"members": ids, "quorum": 20, "rule": "majority"})
 		if res.Status != 200 {
 			t.Fatalf("board: %d %s", res.Status, res.Body)
 		}

@@ -188,7 +188,7 @@ func TestCIHistoryAndAt(t *testing.T) {
 			clock.Set(t0.Add(5 * time.Minute)) // tokens live 15 minutes
 			e.fire(t, c.ID, "activate")
 			clock.Set(t0.Add(10 * time.Minute))
-			e.do(t, e.cm, "PATCH", "/api/v1/cis/db-01", map[string]any{"criticality": "critical", "owner": "ops"})
+			s.Patch(t, e.cm.token, "/api/v1/cis/db-01", map[string]any{"criticality": "critical", "owner": "ops"})
 
 			var h struct {
 				Items []struct {

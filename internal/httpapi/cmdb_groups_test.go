@@ -62,7 +62,7 @@ func TestGroups(t *testing.T) {
 			t.Fatalf("ring 0: %v", got)
 		}
 		t.Run("OKDynamicFollowsTheCIs", func(t *testing.T) {
-			e.do(t, e.cm, "PATCH", "/api/v1/cis/web-2", map[string]any{"attributes": map[string]any{"patch_ring": "0"}})
+			s.Patch(t, e.cm.token, "/api/v1/cis/web-2", map[string]any{"attributes": map[string]any{"patch_ring": "0"}})
 			if got := e.groupNames(t, ring.ID); !slices.Equal(got, []string{"web-0", "web-2"}) {
 				t.Fatalf("ring 0 after the change: %v", got)
 			}

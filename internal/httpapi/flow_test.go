@@ -145,3 +145,36 @@ func TestCloseLooksAtThePatch(t *testing.T) {
 		mustFire(f.cm, id, map[string]any{"event": "close", "close_code": "successful", "review_notes": "verified by inventory"})
 	})
 }
+
+// An edit of an RFC, a CI or a board without If-Match is refused with 428
+// and changes nothing; with a stale one, 412.
+func TestUpdatesNeedIfMatch(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		r := c.draft(t, "needs if-match")
+		for _, tc := range []struct {
+			path, token string
+			body        map[string]any
+		}{
+			{"/api/v1/changes/" + r.ID, c.requester.token, map[string]any{"title": "overwritten"}},
+			{"/api/v1/cis/" + c.web, c.cm.token, map[string]any{"owner": "overwritten"}},
+			{"/api/v1/boards/" + c.cabID, s.Admin, map[string]any{"name": "overwritten"}},
+		} {
+			before := get(t, s, tc.path, s.Admin)
+			res := s.Do(t, apitest.Request{Method: "PATCH", Path: tc.path, Token: tc.token, Body: tc.body})
+			if p := res.Problem(t); res.Status != http.StatusPreconditionRequired || !strings.Contains(p.Detail, "If-Match") {
+				t.Fatalf("PATCH %s without If-Match: %d %s, want 428", tc.path, res.Status, res.Body)
+			}
+			res = s.Do(t, apitest.Request{Method: "PATCH", Path: tc.path, Token: tc.token, Body: tc.body, Header: map[string]string{"If-Match": `"99"`}})
+			if res.Status != http.StatusPreconditionFailed {
+				t.Fatalf("PATCH %s with a stale If-Match: %d %s, want 412", tc.path, res.Status, res.Body)
+			}
+			if after := get(t, s, tc.path, s.Admin); string(after.Body) != string(before.Body) {
+				t.Fatalf("PATCH %s refused, yet the record changed:\n%s\n%s", tc.path, before.Body, after.Body)
+			}
+			if res := s.Patch(t, tc.token, tc.path, tc.body); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "overwritten") {
+				t.Fatalf("PATCH %s with the current ETag: %d %s", tc.path, res.Status, res.Body)
+			}
+		}
+	})
+}

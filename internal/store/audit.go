@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,6 +56,9 @@ const (
 // first takes the audit lock in shared mode: writers never wait on each
 // other, only (briefly) on the sealer's horizon barrier.
 func (tx *Tx) AppendAudit(ctx context.Context, e *audit.Event) error {
+	if tx.readOnly {
+		return errors.New("audit event appended outside a transaction (in a Read)")
+	}
 	args := []any{e.OccurredAt.UTC(), e.ActorID, e.ActorRole, e.Action, string(e.Outcome), e.EntityType, e.EntityID,
 		e.Before, e.After, e.Reason, e.RequestID, e.SourceIP, e.ContentHash}
 	q := insertAuditEvent
@@ -107,7 +111,7 @@ func (db *DB) appendStandalone(ctx context.Context, es []*audit.Event) error {
 // FindAuditEvents implements audit.Store: events in id order with their
 // seals, through the (filter, id) indexes.
 func (db *DB) FindAuditEvents(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
-	q := db.gorm.WithContext(ctx).Table("audit_events AS e").
+	q := db.reader.WithContext(ctx).Table("audit_events AS e").
 		Select("s.seq, s.prev_hash, s.hash, "+eventColumns).
 		Joins("LEFT JOIN audit_seals s ON s.event_id = e.id").
 		Where("e.id > ?", f.AfterID)

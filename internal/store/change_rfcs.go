@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/errs"
 )
 
@@ -150,11 +152,17 @@ func (row rfcRow) rfc() (change.RFC, error) {
 	return r, nil
 }
 
-// NextRFCNumber implements change.RFCRepository: the counter row serialises RFC
-// creation only.
+// NextRFCNumber implements change.RFCRepository. PostgreSQL draws from a
+// sequence, which holds no lock until the commit (a counter row did, and
+// serialised every create); SQLite's single writer serialises creates
+// anyway, so its counter row costs no concurrency.
 func (tx *Tx) NextRFCNumber(ctx context.Context) (int64, error) {
+	q := "UPDATE counters SET value = value + 1 WHERE name = 'rfc' RETURNING value"
+	if tx.db.dialect == config.Postgres {
+		q = "SELECT nextval('rfc_numbers')"
+	}
 	var n int64
-	err := tx.g.Raw("UPDATE counters SET value = value + 1 WHERE name = 'rfc' RETURNING value").Scan(&n).Error
+	err := tx.g.Raw(q).Scan(&n).Error
 	return n, translate(err, "RFC number")
 }
 
@@ -164,16 +172,31 @@ func (tx *Tx) CreateRFC(ctx context.Context, r *change.RFC) error {
 	if err := tx.g.Create(&row).Error; err != nil {
 		return translate(err, "RFC")
 	}
-	return tx.setRFCCIs(r.ID, r.AffectedCIs)
+	return tx.insertRFCCIs(r.ID, r.AffectedCIs)
 }
 
 func (tx *Tx) setRFCCIs(id string, cis []string) error {
 	if err := tx.g.Exec("DELETE FROM rfc_cis WHERE rfc_id = ?", id).Error; err != nil {
 		return translate(err, "RFC CIs")
 	}
-	for _, ci := range cis {
-		if err := tx.g.Exec("INSERT INTO rfc_cis (rfc_id, ci_id) VALUES (?, ?)", id, ci).Error; err != nil {
-			return translate(err, "RFC CI "+ci)
+	return tx.insertRFCCIs(id, cis)
+}
+
+// rfcCIBatch bounds the rows of one INSERT, well under SQLite's limit
+// of bound parameters.
+const rfcCIBatch = 500
+
+// insertRFCCIs writes the affected-CI index rows, one statement per
+// rfcCIBatch rows (one for any usual RFC).
+func (tx *Tx) insertRFCCIs(id string, cis []string) error {
+	for batch := range slices.Chunk(cis, rfcCIBatch) {
+		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", len(batch)), ", ")
+		args := make([]any, 0, 2*len(batch))
+		for _, ci := range batch {
+			args = append(args, id, ci)
+		}
+		if err := tx.g.Exec("INSERT INTO rfc_cis (rfc_id, ci_id) VALUES "+values, args...).Error; err != nil {
+			return translate(err, "RFC CIs")
 		}
 	}
 	return nil

@@ -27,10 +27,15 @@ import (
 
 // DB is an open database.
 type DB struct {
-	gorm    *gorm.DB
-	sql     *sql.DB
-	dialect config.Dialect
-	now     func() time.Time
+	gorm *gorm.DB
+	sql  *sql.DB
+	// reader serves Read: on SQLite a pool of read-only connections
+	// beside the single writer (WAL lets them read while it writes), on
+	// PostgreSQL the same pool as gorm.
+	reader    *gorm.DB
+	readerSQL *sql.DB
+	dialect   config.Dialect
+	now       func() time.Time
 	// jobMaxAttempts is Options.JobMaxAttempts.
 	jobMaxAttempts int
 	// ins is the insert-only River client of Tx.Enqueue, made on first use.
@@ -111,7 +116,39 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dbc.Dialect, err)
 	}
-	return &DB{gorm: g, sql: sqlDB, dialect: dbc.Dialect, now: now, jobMaxAttempts: opt.JobMaxAttempts}, nil
+	db := &DB{gorm: g, sql: sqlDB, reader: g, readerSQL: sqlDB, dialect: dbc.Dialect, now: now, jobMaxAttempts: opt.JobMaxAttempts}
+	if dbc.Dialect == config.SQLite {
+		if err := db.openSQLiteReaders(dbc.DSN, gcfg); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// sqliteReaders is the size of SQLite's reader pool: a few connections
+// per core keep the cores busy while one waits on the file.
+const sqliteReaders = 4
+
+// openSQLiteReaders opens the read-only pool that Read uses. It is opened
+// after the writer, which has set WAL mode on the file.
+func (db *DB) openSQLiteReaders(path string, gcfg *gorm.Config) error {
+	dsn := path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+	r, err := gorm.Open(sqlite.Open(dsn), gcfg)
+	if err != nil {
+		return fmt.Errorf("open sqlite readers: %w", err)
+	}
+	if err := registerStatementCounter(r); err != nil {
+		return err
+	}
+	rs, err := r.DB()
+	if err != nil {
+		return err
+	}
+	rs.SetMaxOpenConns(sqliteReaders)
+	rs.SetMaxIdleConns(sqliteReaders)
+	db.reader, db.readerSQL = r, rs
+	return nil
 }
 
 // Dialect says which database this is.
@@ -121,7 +158,12 @@ func (db *DB) Dialect() config.Dialect { return db.dialect }
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if db.readerSQL != db.sql {
+		_ = db.readerSQL.Close()
+	}
+	return db.sql.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
@@ -134,6 +176,9 @@ type Tx struct {
 	// auditLocked records that this transaction holds the shared audit
 	// lock (PostgreSQL), taken before its first audit event.
 	auditLocked bool
+	// readOnly marks a Tx made by Read, which is no transaction: it
+	// refuses to append audit events.
+	readOnly bool
 	// standalone are events that must survive this transaction whatever
 	// its outcome (refusals recorded by a use case running inside it);
 	// the outermost InTx writes them in a transaction of their own once
@@ -173,6 +218,18 @@ func (db *DB) InTx(ctx context.Context, fn func(context.Context, *Tx) error) err
 	return err
 }
 
+// Read runs fn outside any transaction, on the reader pool: for use cases
+// that ask the database one question (one statement, or statements that
+// need no common snapshot), it saves the BEGIN and COMMIT round trips and,
+// on SQLite, the single writer connection. Inside a running transaction
+// (ctx carries one) fn joins it, as InTx does. fn must not write.
+func (db *DB) Read(ctx context.Context, fn func(context.Context, *Tx) error) error {
+	if tx, ok := db.txFrom(ctx); ok {
+		return fn(ctx, tx)
+	}
+	return fn(ctx, &Tx{g: db.reader.WithContext(ctx), db: db, readOnly: true})
+}
+
 // Runner adapts DB to a capability's Store interface, whose InTx hands out
 // that capability's Tx interface (which *Tx implements).
 type Runner[T any] struct{ DB *DB }
@@ -180,6 +237,18 @@ type Runner[T any] struct{ DB *DB }
 // InTx runs fn in one transaction, or in the one ctx carries (see DB.InTx).
 func (r Runner[T]) InTx(ctx context.Context, fn func(context.Context, T) error) error {
 	return r.DB.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+		t, ok := any(tx).(T)
+		if !ok {
+			return errors.New("store.Tx does not implement the capability's Tx")
+		}
+		return fn(ctx, t)
+	})
+}
+
+// Read runs fn outside a transaction, or in the one ctx carries (see
+// DB.Read).
+func (r Runner[T]) Read(ctx context.Context, fn func(context.Context, T) error) error {
+	return r.DB.Read(ctx, func(ctx context.Context, tx *Tx) error {
 		t, ok := any(tx).(T)
 		if !ok {
 			return errors.New("store.Tx does not implement the capability's Tx")

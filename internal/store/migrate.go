@@ -74,9 +74,17 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	return out, nil
 }
 
-// Pending reports how many migrations are not applied; /readyz uses it.
+// Pending reports how many migrations are not applied (1 for any number of
+// ours, plus River's); /readyz uses it. It takes no lock: goose's Status
+// holds the PostgreSQL session lock, a database-wide advisory lock, so a
+// readiness probe would wait (and time out) while another instance, or
+// another test's schema in the same database, migrates.
 func (db *DB) Pending(ctx context.Context) (int, error) {
-	st, err := db.MigrationStatus(ctx)
+	p, err := db.provider()
+	if err != nil {
+		return 0, err
+	}
+	pending, err := p.HasPending(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -84,10 +92,8 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, s := range st {
-		if !s.Applied {
-			n++
-		}
+	if pending {
+		n++
 	}
 	return n, nil
 }
