@@ -89,7 +89,7 @@ func loadDemoEstate(ctx context.Context, a *App, out io.Writer) error {
 		return a.Change.CreateRFC(ctx, rita, change.RFC{Title: title, Reason: "Security patching (" + title + ")",
 			Description: "Part of this month's patch cycle.", AffectedCIs: affected, Window: w,
 			ImplementationPlan: "1. drain from the load balancer\n2. apt-get upgrade\n3. smoke tests\n4. back into the pool",
-			BackoutPlan: "reinstall the previous packages from the local mirror and reboot", TestPlan: "smoke tests on test first"})
+			BackoutPlan:        "reinstall the previous packages from the local mirror and reboot", TestPlan: "smoke tests on test first"})
 	}
 	fire := func(who identity.Actor, r change.RFC, ev change.Event, in change.TransitionInput) (change.RFC, error) {
 		return a.Change.Transition(ctx, who, r.ID, ev, in, nil)

@@ -275,3 +275,43 @@ func TestCMDBAndCatalogPages(t *testing.T) {
 		}
 	})
 }
+
+// TestReleasePages: a release made through the API shows in the list and
+// on its page, with its RFC and items.
+func TestReleasePages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		_, rmTok := s.MustUser(t, "remy", "release_manager")
+		id := e.draft(t)
+		e.fire(t, "rita", id, "submit", nil)
+		e.fire(t, "carl", id, "classify", map[string]any{"category": "significant", "priority": "medium"})
+		e.fire(t, "carl", id, "request_approval", nil)
+		for _, m := range []string{"member0", "member1"} {
+			res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes/" + id + "/votes",
+				Token: s.Login(t, m, apitest.UserPassword), Body: map[string]any{"decision": "approve", "reason": "ok"}})
+			if res.Status != http.StatusCreated {
+				t.Fatalf("vote: %d %s", res.Status, res.Body)
+			}
+		}
+		res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/releases", Token: rmTok, Body: map[string]any{
+			"name": "October OpenSSL fixes", "rfc_ids": []string{id},
+			"items":    []map[string]string{{"kind": "deb", "name": "openssl", "version": "3.0.11-1~deb12u2"}},
+			"commands": []map[string]string{{"platform": "default", "install": "apt-get install -y {packages}", "backout": "apt-get install -y --allow-downgrades openssl=3.0.11-1~deb12u1"}},
+		}})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("release: %d %s", res.Status, res.Body)
+		}
+		var rel struct{ ID string }
+		res.JSON(t, &rel)
+		b := newBrowser(t, s)
+		b.login("remy", apitest.UserPassword)
+		if p := b.get("/ui/releases?state=planning"); p.Status != 200 || !strings.Contains(p.Body, "October OpenSSL fixes") {
+			t.Errorf("release list: %d", p.Status)
+		}
+		p := b.get("/ui/releases/" + rel.ID)
+		if p.Status != 200 || !strings.Contains(p.Body, "3.0.11-1~deb12u2") || !strings.Contains(p.Body, "/ui/changes/"+id) {
+			t.Errorf("release page: %d\n%s", p.Status, p.Body)
+		}
+		checkPage(t, "/ui/releases/{id}", p.Body)
+	})
+}
