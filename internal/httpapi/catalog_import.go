@@ -68,7 +68,7 @@ func readImport(c echo.Context) (catalog.ImportInput, error) {
 		if len(body) == 0 {
 			return catalog.ImportInput{}, errs.Field("body", "required: the CSAF document")
 		}
-		return catalog.ImportInput{Document: body}, nil
+		return catalog.ImportInput{Document: body}, scanJSONText(body, pointerPath)
 	case err == nil && mt == "multipart/form-data" && params["boundary"] != "":
 		return readMultipartImport(multipart.NewReader(c.Request().Body, params["boundary"]))
 	}
@@ -109,7 +109,7 @@ func readMultipartImport(mr *multipart.Reader) (catalog.ImportInput, error) {
 	if len(in.Document) == 0 {
 		return in, errs.Field("document", "is required")
 	}
-	return in, nil
+	return in, scanJSONText(in.Document, pointerPath)
 }
 
 // readError is a body that could not be read: too large, or malformed.

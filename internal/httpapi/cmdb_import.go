@@ -48,6 +48,9 @@ func (h handlers) importCIs(c echo.Context) error {
 	if err != nil {
 		return decodeError(err)
 	}
+	if err := checkImportText(format, body); err != nil {
+		return err
+	}
 	rows, err := cmdb.ParseImport(format, body)
 	if err != nil {
 		return err

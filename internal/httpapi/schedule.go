@@ -22,6 +22,15 @@ func (h handlers) scheduleRoutes(e *echo.Echo, v1 *echo.Group) {
 	v1.GET("/windows/:id/occurrences", h.windowOccurrences)
 	v1.GET("/cis/:id/windows", h.ciWindows)
 	v1.GET("/changes/:id/conflicts", h.rfcConflicts)
+	v1.GET("/windows.ics", h.exportWindows)
+	v1.POST("/windows/import", h.importWindows)
+	v1.GET("/schedule", h.forwardSchedule)
+	v1.GET("/feed-tokens", h.listFeedTokens)
+	v1.POST("/feed-tokens", h.createFeedToken)
+	v1.DELETE("/feed-tokens/:id", h.revokeFeedToken)
+	// Calendar clients send no Authorization header: the feed is read with
+	// a feed token in the URL, outside the bearer authentication.
+	e.GET("/api/v1/schedule.ics", h.scheduleFeed)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -80,6 +80,7 @@ func New(d Deps) *echo.Echo {
 			Skipper: func(c echo.Context) bool { return largeBodyRoutes[c.Request().Method+" "+c.Path()] }}),
 		requestInfo,
 		boundQuery,
+		checkRequestText,
 	)
 	h := handlers{d}
 	e.GET("/healthz", h.healthz)

@@ -74,7 +74,7 @@ func (s *Service) CreateWindow(ctx context.Context, actor identity.Actor, in Win
 		return Window{}, err
 	}
 	now := s.stamp()
-	w.ID, w.Version, w.CreatedAt, w.UpdatedAt = uuid.NewString(), 1, now, now
+	w.ID, w.Version, w.CreatedAt, w.UpdatedAt = newID(), 1, now, now
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := s.checkScopeExists(ctx, &w.Scope); err != nil {
 			return err
@@ -262,3 +262,5 @@ func (s *Service) CIWindows(ctx context.Context, actor identity.Actor, ciID stri
 	})
 	return out, err
 }
+
+func newID() string { return uuid.NewString() }
