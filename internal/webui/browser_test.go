@@ -284,6 +284,12 @@ func TestBrowserChangeFlow(t *testing.T) {
 		if state, _ := e.rfc(t, id); state != "scheduled" {
 			t.Fatalf("state %s, want scheduled", state)
 		}
+		b.run("open the schedule", chromedp.Navigate(s.URL+"/ui/schedule?from="+start.Format("2006-01-02")),
+			chromedp.WaitVisible(chromedp.CSS(`.calendar`)))
+		if cal := b.text(".calendar"); !strings.Contains(cal, "Patch OpenSSL") {
+			t.Errorf("the scheduled RFC is not on the calendar:\n%s", cal)
+		}
+		b.run("back to the RFC", chromedp.Navigate(s.URL+"/ui/changes/"+id), chromedp.WaitVisible(chromedp.CSS(`.timeline`)))
 		if got := b.text(".meta .badge"); got != "scheduled" {
 			t.Errorf("the page shows the state %q, want scheduled", got)
 		}

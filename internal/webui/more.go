@@ -12,6 +12,7 @@ func (u *UI) extraRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /ui/audit", u.signedIn(u.auditTrail))
 	m.HandleFunc("GET /ui/cis", u.signedIn(u.listCIs))
 	m.HandleFunc("GET /ui/cis/{id}", u.signedIn(u.showCI))
+	m.HandleFunc("GET /ui/schedule", u.signedIn(u.showSchedule))
 	m.HandleFunc("GET /ui/releases", u.signedIn(u.listReleases))
 	m.HandleFunc("GET /ui/releases/{id}", u.signedIn(u.showRelease))
 	m.HandleFunc("GET /ui/updates", u.signedIn(u.listUpdates))

@@ -19,6 +19,7 @@ import (
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/schedule"
 	"github.com/changeboard/changeboard/internal/session"
 )
 
@@ -34,6 +35,7 @@ type Deps struct {
 	CMDB     *cmdb.Service
 	Catalog  *catalog.Service
 	Release  *release.Service
+	Schedule *schedule.Service
 	Log      *slog.Logger
 }
 
