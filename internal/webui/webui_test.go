@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/changeboard/changeboard/internal/apitest"
 )
@@ -313,5 +314,44 @@ func TestReleasePages(t *testing.T) {
 			t.Errorf("release page: %d\n%s", p.Status, p.Body)
 		}
 		checkPage(t, "/ui/releases/{id}", p.Body)
+	})
+}
+
+// TestVoteInAMeeting: a CAB member votes from the meeting page's form; the
+// vote is recorded in the meeting and the browser goes back to it.
+func TestVoteInAMeeting(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		id := e.draft(t)
+		e.fire(t, "rita", id, "submit", nil)
+		e.fire(t, "carl", id, "classify", map[string]any{"category": "significant", "priority": "medium"})
+		e.fire(t, "carl", id, "request_approval", nil)
+		cm := newBrowser(t, s)
+		cab := cm.login("carl", apitest.UserPassword)
+		p := cm.post("/ui/cab/meetings", url.Values{"csrf": {cab.csrf(t)}, "board_id": {e.cabID}, "title": {"Weekly CAB"},
+			"starts_at": {time.Now().UTC().Add(-10*time.Minute).Format("2006-01-02T15:04")}})
+		if p.Status != 200 || !strings.HasPrefix(p.URL, "/ui/cab/meetings/") || !strings.Contains(p.Body, "Patch web-01") {
+			t.Fatalf("call a meeting: %d at %s\n%s", p.Status, p.URL, p.Body)
+		}
+		meeting := p.URL
+		mid := strings.TrimPrefix(meeting, "/ui/cab/meetings/")
+		p = cm.post(meeting+"/attendance", url.Values{"csrf": {p.csrf(t)}, "version": {"1"}, "attendees": {e.members[0]}})
+		if p.Status != 200 || !strings.Contains(p.Body, "attendance recorded") {
+			t.Fatalf("attendance: %d\n%s", p.Status, p.Body)
+		}
+		m := newBrowser(t, s)
+		m.login("member0", apitest.UserPassword)
+		mp := m.get(meeting)
+		if !strings.Contains(mp.Body, `id="vote-`+id+`-reason"`) {
+			t.Fatalf("member0 is not offered the vote on the meeting page:\n%s", mp.Body)
+		}
+		p = m.post("/ui/changes/"+id+"/votes", url.Values{"csrf": {mp.csrf(t)}, "meeting_id": {mid}, "back": {"meeting"},
+			"decision": {"approve"}, "reason": {"fine"}})
+		if p.Status != 200 || p.URL != meeting || !strings.Contains(p.Body, "vote recorded") {
+			t.Fatalf("vote in the meeting: %d at %s\n%s", p.Status, p.URL, p.Body)
+		}
+		if _, n := e.rfc(t, id); n != 1 {
+			t.Errorf("%d votes, want 1", n)
+		}
 	})
 }
