@@ -329,7 +329,7 @@ func TestVoteInAMeeting(t *testing.T) {
 		cm := newBrowser(t, s)
 		cab := cm.login("carl", apitest.UserPassword)
 		p := cm.post("/ui/cab/meetings", url.Values{"csrf": {cab.csrf(t)}, "board_id": {e.cabID}, "title": {"Weekly CAB"},
-			"starts_at": {time.Now().UTC().Add(-10*time.Minute).Format("2006-01-02T15:04")}})
+			"starts_at": {time.Now().UTC().Add(-10 * time.Minute).Format("2006-01-02T15:04")}})
 		if p.Status != 200 || !strings.HasPrefix(p.URL, "/ui/cab/meetings/") || !strings.Contains(p.Body, "Patch web-01") {
 			t.Fatalf("call a meeting: %d at %s\n%s", p.Status, p.URL, p.Body)
 		}
