@@ -25,6 +25,7 @@ commands:
   audit verify        verify the audit hash chain (exits 1 when it is broken)
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
+  agent run           carry out this agent's deployment work: --server URL --token T [--once] [--dry-run]
   jobs list           list the stored jobs, dead ones by default: --state STATE --limit N
   version             print the version
 

@@ -25,6 +25,9 @@ var everyRole = map[string]string{
 // token only reports inventory, unless the operation is the agents'.
 var refusedRole = map[string]string{
 	"reportCIInventory": "auditor",
+	// The agents' own work and reports.
+	"getAgentWork":           "auditor",
+	"reportDeploymentTarget": "auditor",
 }
 
 // TestEveryOperationIsGuarded walks every operation of the OpenAPI
