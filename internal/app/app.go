@@ -112,6 +112,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	a.HTTP = httpapi.New(httpapi.Deps{
 		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
+		Edge: cfg.Edge,
 	})
 	if err := a.mountUI(log, now); err != nil {
 		return nil, err
