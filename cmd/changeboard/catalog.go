@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,21 +20,36 @@ import (
 	"github.com/changeboard/changeboard/internal/store"
 )
 
-const catalogUsage = `usage: changeboard catalog import FILE|DIR...
+const catalogUsage = `usage: changeboard catalog import [--actor USERNAME] FILE|DIR...
 
 Imports CSAF 2.0 advisories (*.json; a directory is walked) into the patch
 catalog through the same use case as POST /api/v1/updates/import, against the
 configured database. A FILE.sha512 or FILE.sha256 beside a document is checked
 first. Progress goes to standard error, the summary to standard output; the
-command fails when any document was refused.`
+command fails when any document was refused.
+
+Every import is audited with its source "cli:OSUSER@HOST" (the operating
+system's user running the command). With --actor the events name that user
+of Changeboard as the actor, and the import needs one of that user's roles
+to allow it (change_manager, release_manager, admin); without, the actor
+is "system".`
 
 // catalogCmd is "changeboard catalog import FILE|DIR...".
 func catalogCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "import" {
+	usage := func() error {
 		fmt.Fprintln(stderr, catalogUsage)
-		return fmt.Errorf("%w: changeboard catalog import FILE|DIR", errUsage)
+		return fmt.Errorf("%w: changeboard catalog import [--actor USERNAME] FILE|DIR", errUsage)
 	}
-	files, err := csafFiles(args[1:])
+	if len(args) < 1 || args[0] != "import" {
+		return usage()
+	}
+	fset := flag.NewFlagSet("catalog import", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	actorName := fset.String("actor", "", "the Changeboard user the import is done as")
+	if err := fset.Parse(args[1:]); err != nil || fset.NArg() == 0 {
+		return usage()
+	}
+	files, err := csafFiles(fset.Args())
 	if err != nil {
 		return err
 	}
@@ -45,6 +61,11 @@ func catalogCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	actor, err := cliActor(ctx, db, *actorName)
+	if err != nil {
+		return err
+	}
+	ctx = cliRequest(ctx)
 	auditSvc := audit.NewService(db, db.Now)
 	changes := change.NewService(store.Runner[change.Tx]{DB: db}, auditSvc, db,
 		cmdb.NewService(store.Runner[cmdb.Tx]{DB: db}, auditSvc, db.Now), db.Now, change.Policy{RetroReviewWindow: cfg.RetroReviewWindow})
@@ -55,7 +76,7 @@ func catalogCmd(ctx context.Context, args []string, getenv func(string) string, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := importFile(ctx, svc, f)
+		res, err := importFile(ctx, svc, actor, f)
 		s.add(f, res, err)
 		fmt.Fprintf(stderr, "[%d/%d] %s: %s\n", i+1, len(files), f, s.last)
 	}
@@ -97,8 +118,8 @@ func csafFiles(args []string) ([]string, error) {
 }
 
 // importFile imports one document with its sibling hash file, if any, as
-// the command line (identity.System).
-func importFile(ctx context.Context, svc *catalog.Service, path string) (catalog.ImportResult, error) {
+// actor.
+func importFile(ctx context.Context, svc *catalog.Service, actor identity.Actor, path string) (catalog.ImportResult, error) {
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		return catalog.ImportResult{}, err
@@ -110,7 +131,7 @@ func importFile(ctx context.Context, svc *catalog.Service, path string) (catalog
 			break
 		}
 	}
-	return svc.Import(ctx, identity.System, in)
+	return svc.Import(ctx, actor, in)
 }
 
 // importSummary counts the outcomes and keeps the refusals' reasons.

@@ -51,6 +51,20 @@ type Meeting struct {
 	UpdatedAt time.Time
 }
 
+// MeetingMaxLength bounds a meeting's session: votes are taken in it from
+// its start until it is closed, and no later than this after its start (a
+// meeting left open is not a place to vote days later).
+const MeetingMaxLength = 12 * time.Hour
+
+// checkInSession refuses what needs the meeting to be held now: a vote in
+// it, and its close (whose minutes say it was held).
+func (m Meeting) checkInSession(now time.Time, what string) error {
+	if now.Before(m.StartsAt) {
+		return errs.E(errs.Conflict, "the meeting starts at %s: %s once it has started", m.StartsAt.UTC().Format(time.RFC3339), what)
+	}
+	return nil
+}
+
 func (m Meeting) onAgenda(rfcID string) bool {
 	return slices.ContainsFunc(m.Agenda, func(a AgendaItem) bool { return a.RFCID == rfcID })
 }
@@ -175,6 +189,9 @@ func (s *Service) CloseMeeting(ctx context.Context, actor identity.Actor, id str
 		return Meeting{}, err
 	}
 	return s.changeMeeting(ctx, actor, id, ifVersion, "meeting.close", func(tx Tx, m *Meeting) error {
+		if err := m.checkInSession(s.now(), "it closes"); err != nil {
+			return err
+		}
 		minutes, err := s.minutes(ctx, tx, *m)
 		m.State, m.Minutes = MeetingClosed, minutes
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -128,6 +129,11 @@ func (s *Service) checkMeeting(ctx context.Context, tx Tx, r RFC, b Board, actor
 		return errs.Field("meeting_id", "the meeting is not of the board deciding this change")
 	case m.State != MeetingScheduled:
 		return errs.E(errs.Conflict, "the meeting is closed")
+	case s.now().Before(m.StartsAt):
+		return m.checkInSession(s.now(), "votes are taken in it")
+	case s.now().After(m.StartsAt.Add(MeetingMaxLength)):
+		return errs.E(errs.Conflict, "the meeting started at %s, more than %s ago: close it, and vote outside it or in a new meeting",
+			m.StartsAt.UTC().Format(time.RFC3339), MeetingMaxLength)
 	case !m.onAgenda(r.ID):
 		return errs.E(errs.Conflict, "%s is not on the meeting's agenda", r.Ref())
 	case !slices.Contains(m.Attendees, actor.UserID):

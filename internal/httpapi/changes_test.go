@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/changeboard/changeboard/internal/apitest"
+	"github.com/changeboard/changeboard/internal/change"
+	"github.com/changeboard/changeboard/internal/config"
+	"github.com/changeboard/changeboard/internal/store/storetest"
 )
 
 func TestRouting(t *testing.T) {
@@ -356,13 +359,23 @@ func TestRFCEditAndHistory(t *testing.T) {
 }
 
 func TestCABMeeting(t *testing.T) {
-	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+	for _, d := range storetest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) { testCABMeeting(t, d) })
+	}
+}
+
+func testCABMeeting(t *testing.T, d config.Dialect) {
+	{
+		clock := &apitest.Clock{}
+		t0 := time.Now().UTC().Truncate(time.Second)
+		clock.Set(t0)
+		s := apitest.NewWithClock(t, d, clock)
 		c := newCAB(t, s)
 		low := c.toAwaiting(t, "low risk", "significant", "low")
 		high := c.toAwaiting(t, "high risk", "significant", "high")
 		c.toAwaiting(t, "other board", "major", "emergency") // the ECAB's
 		res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cab-meetings", Token: c.cm.token,
-			Body: map[string]any{"board_id": c.cabID, "starts_at": time.Now().UTC().Add(time.Hour).Format(time.RFC3339)}})
+			Body: map[string]any{"board_id": c.cabID, "starts_at": t0.Add(2 * time.Minute).Format(time.RFC3339)}})
 		var m struct {
 			ID     string `json:"id"`
 			Agenda []struct {
@@ -379,7 +392,25 @@ func TestCABMeeting(t *testing.T) {
 			return s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes/" + id + "/votes", Token: p.token,
 				Body: map[string]any{"decision": decision, "reason": "discussed", "meeting_id": m.ID}})
 		}
-		if p := meetingVote(c.members[0], high.ID, "approve").Problem(t); p.Status != 409 {
+		res = s.Do(t, apitest.Request{Method: "PUT", Path: "/api/v1/cab-meetings/" + m.ID + "/attendance", Token: c.cm.token,
+			Body: map[string]any{"attendees": []string{c.members[0].id, c.members[1].id}}})
+		if res.Status != 200 {
+			t.Fatalf("attendance: %d %s", res.Status, res.Body)
+		}
+		// Before its start the meeting takes no votes and cannot close.
+		if p := meetingVote(c.members[0], high.ID, "approve").Problem(t); p.Status != 409 || !strings.Contains(p.Detail, "starts at") {
+			t.Fatalf("vote before the start: %+v", p)
+		}
+		if p := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cab-meetings/" + m.ID + "/close", Token: c.cm.token}).Problem(t); p.Status != 409 || !strings.Contains(p.Detail, "starts at") {
+			t.Fatalf("close before the start: %+v", p)
+		}
+		clock.Set(t0.Add(3 * time.Minute))
+		res = s.Do(t, apitest.Request{Method: "PUT", Path: "/api/v1/cab-meetings/" + m.ID + "/attendance", Token: c.cm.token,
+			Body: map[string]any{"attendees": []string{c.members[1].id}}})
+		if res.Status != 200 {
+			t.Fatalf("attendance: %d %s", res.Status, res.Body)
+		}
+		if p := meetingVote(c.members[0], high.ID, "approve").Problem(t); p.Status != 409 || !strings.Contains(p.Detail, "attendance") {
 			t.Fatalf("vote before attendance: %+v", p)
 		}
 		res = s.Do(t, apitest.Request{Method: "PUT", Path: "/api/v1/cab-meetings/" + m.ID + "/attendance", Token: c.cm.token,
@@ -403,7 +434,18 @@ func TestCABMeeting(t *testing.T) {
 		if m.State != "closed" || meetingVote(c.members[2], low.ID, "approve").Status != 409 {
 			t.Fatalf("closed meeting still open")
 		}
-	})
+
+		// A meeting left open takes no votes after its maximum length.
+		other := c.toAwaiting(t, "late", "significant", "low")
+		res = s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cab-meetings", Token: c.cm.token,
+			Body: map[string]any{"board_id": c.cabID, "starts_at": clock.Now().Add(-change.MeetingMaxLength - time.Minute).Format(time.RFC3339)}})
+		res.JSON(t, &m)
+		s.Do(t, apitest.Request{Method: "PUT", Path: "/api/v1/cab-meetings/" + m.ID + "/attendance", Token: c.cm.token,
+			Body: map[string]any{"attendees": []string{c.members[0].id}}})
+		if p := meetingVote(c.members[0], other.ID, "approve").Problem(t); p.Status != 409 || !strings.Contains(p.Detail, "close it") {
+			t.Fatalf("vote in a meeting open too long: %+v", p)
+		}
+	}
 }
 
 func TestWorkflowEndpoint(t *testing.T) {
