@@ -147,10 +147,11 @@ var clientRequestIDChars = regexp.MustCompile(`^[A-Za-z0-9._:/+=-]+$`)
 // the log and in X-Correlation-Id.
 func serverRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		cid := clientCorrelationID(c.Request())
 		id := newRequestID()
 		c.Request().Header.Set(echo.HeaderXRequestID, id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		if cid := clientCorrelationID(c.Request()); cid != "" {
+		if cid != "" {
 			c.Set(correlationKey, cid)
 			c.Response().Header().Set("X-Correlation-Id", cid)
 		}
@@ -214,4 +215,35 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 		}
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// methodAware answers 405 with Allow where echo answers 404 because a
+// group's catch-all route took the path: when another method serves the
+// path, the method is what is wrong.
+func methodAware(e *echo.Echo, next echo.HTTPErrorHandler) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusNotFound {
+			if allow := allowedMethods(e, c.Request()); len(allow) > 0 {
+				c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+				err = echo.ErrMethodNotAllowed
+			}
+		}
+		next(err, c)
+	}
+}
+
+func allowedMethods(e *echo.Echo, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		c := e.NewContext(r, nil)
+		e.Router().Find(m, r.URL.Path, c)
+		if p := c.Path(); p != "" && !strings.HasSuffix(p, "/*") {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

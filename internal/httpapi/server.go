@@ -61,7 +61,7 @@ type handlers struct{ Deps }
 func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.HTTPErrorHandler = methodAware(e, errorHandler(d.Log))
 	// The address a proxy reports is only trusted from the configured
 	// proxies; elsewhere the socket's address counts.
 	e.IPExtractor = ipExtractor(d.Edge.TrustedProxies)
