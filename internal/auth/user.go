@@ -63,7 +63,9 @@ type Tx interface {
 	FindAPIToken(ctx context.Context, id string) (APIToken, error)
 	FindAPITokens(ctx context.Context, userID string) ([]APIToken, error)
 	UpdateAPIToken(ctx context.Context, t *APIToken, version int64) error
-	CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUser, byIP int64, err error)
+	// CountLoginFailures counts the failures since a time of one account
+	// from one source, and of the source for any account.
+	CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUserAndIP, byIP int64, err error)
 	AddLoginFailure(ctx context.Context, username, sourceIP string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, username string) error
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"regexp"
@@ -104,4 +105,47 @@ func mustPrefixes(t *testing.T, ss ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(s))
 	}
 	return out
+}
+
+// TestNoLockoutOfOthers: five wrong passwords from one address lock that
+// address out of the account, not the account's owner elsewhere; the
+// brute force from one address stays throttled, and the refusals are
+// audited.
+func TestNoLockoutOfOthers(t *testing.T) {
+	s := apitest.New(t, config.SQLite, func(c *config.Config) {
+		c.Edge.TrustedProxies = mustPrefixes(t, "127.0.0.0/8")
+	})
+	s.MustUser(t, "cab-chair", "cab_member")
+	login := func(from, user, password string) apitest.Response {
+		return s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/auth/login", Header: map[string]string{"X-Forwarded-For": from},
+			Body: map[string]string{"username": user, "password": password}})
+	}
+	const attacker, owner = "203.0.113.9", "198.51.100.7"
+	for i := 0; i < 5; i++ {
+		if res := login(attacker, "cab-chair", "wrong password!"); res.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, res.Status)
+		}
+	}
+	if res := login(attacker, "cab-chair", apitest.UserPassword); res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("the attacker's address after 5 failures: %d", res.Status)
+	}
+	if res := login(owner, "cab-chair", apitest.UserPassword); res.Status != http.StatusOK {
+		t.Fatalf("the owner is locked out: %d %s", res.Status, res.Body)
+	}
+	// Per address, whatever the account: 20 failures.
+	for i := 0; i < 20; i++ {
+		login("203.0.113.50", fmt.Sprintf("user%d", i), "wrong password!")
+	}
+	if res := login("203.0.113.50", "admin", apitest.AdminPassword); res.Status != http.StatusTooManyRequests {
+		t.Fatalf("spraying address: %d", res.Status)
+	}
+	refused := 0
+	for _, e := range failedLogins(t, s, "cab-chair").Items {
+		if e.Outcome == "failure" && e.SourceIP == attacker {
+			refused++
+		}
+	}
+	if refused != 6 {
+		t.Fatalf("%d failures audited from the attacker, want 6", refused)
+	}
 }
