@@ -82,6 +82,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	}
 	key := cfg.SigningKey
 	if len(key) == 0 {
+		log.Warn("CHANGEBOARD_SIGNING_KEY is not set: the token signing key is kept in the database, so anyone with a backup of it can sign tokens; set it (or CHANGEBOARD_SIGNING_KEY_FILE) in production")
 		stored, err := db.EnsureSetting(ctx, "jwt_signing_key", randomKey)
 		if err != nil {
 			return nil, err
