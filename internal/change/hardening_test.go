@@ -1,6 +1,7 @@
 package change
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -22,5 +23,18 @@ func TestRequesterNeverClassifiesOwnChange(t *testing.T) {
 		if err := CheckTransition(r, other, EventClassify, in, time.Now(), Facts{}); err != nil {
 			t.Errorf("%v classifying another's RFC: %v", roles, err)
 		}
+	}
+}
+
+// TestIDListsBounded: 40,000 linked update ids were stored.
+func TestIDListsBounded(t *testing.T) {
+	ids := make([]string, MaxIDList+1)
+	for i := range ids {
+		ids[i] = "u" + strconv.Itoa(i)
+	}
+	var fs errs.Fields
+	addIDListProblems(&fs, "linked_updates", ids)
+	if len(fs) != 1 || fs[0].Field != "linked_updates" {
+		t.Fatalf("%+v", fs)
 	}
 }
