@@ -127,9 +127,15 @@ func requestDeadline(timeout time.Duration) echo.MiddlewareFunc {
 			if timeout <= 0 {
 				return next(c)
 			}
-			ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
-			defer cancel()
+			parent := c.Request().Context()
+			ctx, cancel := context.WithTimeout(parent, timeout)
 			c.SetRequest(c.Request().WithContext(ctx))
+			defer func() {
+				// The error handler runs after this returns: it must see
+				// the client's context, not the one cancelled here.
+				c.SetRequest(c.Request().WithContext(parent))
+				cancel()
+			}()
 			return next(c)
 		}
 	}

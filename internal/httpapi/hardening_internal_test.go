@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,3 +53,19 @@ func TestContextErrorsAreProblems(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestDeadlineEndsBeforeTheErrorHandler: the deadline's own cancellation is
+// not taken for the client's.
+func TestDeadlineEndsBeforeTheErrorHandler(t *testing.T) {
+	e := echo.New()
+	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+	err := requestDeadline(time.Minute)(func(c echo.Context) error {
+		if _, ok := c.Request().Context().Deadline(); !ok {
+			t.Error("no deadline")
+		}
+		return errors.New("boom")
+	})(c)
+	if got := classifyContextError(c, err); errs.CodeOf(got) != errs.Internal {
+		t.Fatalf("%v", got)
+	}
+}
