@@ -123,6 +123,7 @@ type httpFixture struct {
 	rmToken    string // release manager
 	readToken  string // change manager
 	cis        []string
+	clientCIs  []string // one per client, for its scheduled RFC
 	rfcs       []string // prefilled, spread over states, with history
 	scheduled  []string // one per client, for the reschedule transition
 	number     atomic.Int64
@@ -160,12 +161,16 @@ func newHTTPFixture(b *testing.B, d config.Dialect, maxClients int) *httpFixture
 	f.requester, f.reqToken = s.MustUser(b, "bench-requester", "requester")
 	_, f.rmToken = s.MustUser(b, "bench-rm", "release_manager")
 	_, f.readToken = s.MustUser(b, "bench-cm", "change_manager")
-	for i := range 2 {
+	for i := range 2 + maxClients {
 		res := s.Do(b, apitest.Request{Method: "POST", Path: "/api/v1/cis", Token: s.Admin,
 			Body: map[string]any{"name": fmt.Sprintf("bench-host-%d", i), "type": "server", "criticality": "medium"}})
 		var ci struct{ ID string }
 		res.JSON(b, &ci)
-		f.cis = append(f.cis, ci.ID)
+		if i < 2 {
+			f.cis = append(f.cis, ci.ID)
+		} else {
+			f.clientCIs = append(f.clientCIs, ci.ID)
+		}
 	}
 	f.prefill(b, maxClients)
 	f.number.Store(70_000_000) // above every number the service hands out in a run
@@ -189,19 +194,30 @@ func (f *httpFixture) prefill(b *testing.B, clients int) {
 		implementation_plan, backout_plan, test_plan, approval_round, created_at, updated_at)
 		VALUES (?, ?, ?, 'bench', 'minor', 'low', ?, ?, ?, ?, ?, 'UTC', ?, ?, 'UTC', 'p', 'b', 't', 1, ?, ?)`)
 	event := f.q(`INSERT INTO audit_events ` + auditCols + ` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	add := func(id string, n int, state string) {
-		if _, err := tx.ExecContext(ctx, insert, id, n, "bench change "+id, state, f.requester, string(cis),
-			now.Add(-time.Hour), now.Add(240*time.Hour), now.Add(-time.Hour), now.Add(240*time.Hour), now, now); err != nil {
+	// The prefilled RFCs' windows are past, one day each, so that the
+	// schedule's conflict check of a create or a reschedule meets a
+	// realistic few of them, not all 2000 on the same two CIs at once.
+	add := func(id string, n int, state string, start time.Time, ci string) {
+		ciJSON := string(cis)
+		if ci != "" {
+			ciJSON = `["` + ci + `"]`
+		}
+		if _, err := tx.ExecContext(ctx, insert, id, n, "bench change "+id, state, f.requester, ciJSON,
+			start, start.Add(24*time.Hour), start, start.Add(24*time.Hour), now, now); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := tx.ExecContext(ctx, f.q(`INSERT INTO rfc_cis (rfc_id, ci_id) VALUES (?, ?), (?, ?)`),
-			id, f.cis[0], id, f.cis[1]); err != nil {
+		rows := f.q(`INSERT INTO rfc_cis (rfc_id, ci_id) VALUES (?, ?), (?, ?)`)
+		args := []any{id, f.cis[0], id, f.cis[1]}
+		if ci != "" {
+			rows, args = f.q(`INSERT INTO rfc_cis (rfc_id, ci_id) VALUES (?, ?)`), []any{id, ci}
+		}
+		if _, err := tx.ExecContext(ctx, rows, args...); err != nil {
 			b.Fatal(err)
 		}
 	}
 	for i := range prefillRFCs {
 		id := fmt.Sprintf("bench-rfc-%05d", i)
-		add(id, 50_000_000+i, prefillStates[i%len(prefillStates)])
+		add(id, 50_000_000+i, prefillStates[i%len(prefillStates)], now.Add(-time.Duration(prefillRFCs-i+30)*24*time.Hour), "")
 		f.rfcs = append(f.rfcs, id)
 		for j := range eventsPerRFC {
 			e := audit.New(ctx, now, audit.Record{Actor: identity.System, Action: "rfc.update", EntityType: "rfc",
@@ -213,7 +229,9 @@ func (f *httpFixture) prefill(b *testing.B, clients int) {
 	}
 	for i := range clients {
 		id := fmt.Sprintf("bench-sched-%03d", i)
-		add(id, 60_000_000+i, "scheduled")
+		// Each client's scheduled RFC is on a CI of its own, its window
+		// around now.
+		add(id, 60_000_000+i, "scheduled", now.Add(-time.Hour), f.clientCIs[i])
 		f.scheduled = append(f.scheduled, id)
 	}
 	if err := tx.Commit(); err != nil {

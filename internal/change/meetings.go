@@ -32,6 +32,9 @@ type AgendaItem struct {
 	Title        string
 	RiskScore    int
 	PlannedStart *time.Time
+	// Conflicts are the calendar's conflicts of the planned window when
+	// the agenda was made (schedule.md), one line each.
+	Conflicts []string
 }
 
 // Meeting is a CAB (or ECAB, executive) meeting: an agenda built from the
@@ -139,6 +142,15 @@ func (s *Service) agenda(ctx context.Context, tx Tx, b Board, startsAt time.Time
 		if r.Window != nil {
 			start := r.Window.Start
 			item.PlannedStart = &start
+			if s.conflicts != nil {
+				found, err := s.conflicts.WindowConflicts(ctx, r, *r.Window)
+				if err != nil {
+					return nil, err
+				}
+				for _, c := range found {
+					item.Conflicts = append(item.Conflicts, c.String())
+				}
+			}
 		}
 		items = append(items, item)
 	}

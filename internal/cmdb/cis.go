@@ -2,6 +2,7 @@ package cmdb
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -34,7 +35,8 @@ func newCI(in CI, now time.Time) CI {
 
 // create writes a validated new CI with its first version and audit event.
 func (s *Service) create(ctx context.Context, tx Tx, actor identity.Actor, c *CI) error {
-	if err := s.checkAgent(ctx, tx, c.AgentID); err != nil {
+	var err error
+	if c.AgentID, err = s.resolveAgent(ctx, tx, c.AgentID); err != nil {
 		return err
 	}
 	if err := tx.CreateCI(ctx, c); err != nil {
@@ -43,19 +45,20 @@ func (s *Service) create(ctx context.Context, tx Tx, actor identity.Actor, c *CI
 	return s.recordVersion(ctx, tx, actor, "ci.create", nil, *c, "")
 }
 
-// checkAgent refuses an agent_id that names no enabled agent user.
-func (s *Service) checkAgent(ctx context.Context, tx Tx, id string) error {
-	if id == "" {
-		return nil
+// resolveAgent turns an agent_id given as a user id or a username into the
+// user's id, refusing one that names no enabled user with the agent role.
+func (s *Service) resolveAgent(ctx context.Context, tx Tx, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
 	}
-	ok, err := tx.UserHasRole(ctx, id, identity.Agent)
+	id, ok, err := tx.FindUserWithRole(ctx, ref, identity.Agent)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
-		return errs.Field("agent_id", "must name an enabled user with the agent role")
+		return "", errs.Field("agent_id", fmt.Sprintf("must be the id or the username of an enabled user with the agent role; %q is neither", ref))
 	}
-	return nil
+	return id, nil
 }
 
 // GetCI returns one CI by id or name (everyone but agents).
@@ -218,7 +221,7 @@ func (s *Service) UpdateCI(ctx context.Context, actor identity.Actor, idOrName s
 			return err
 		}
 		if next.AgentID != cur.AgentID {
-			if err := s.checkAgent(ctx, tx, next.AgentID); err != nil {
+			if next.AgentID, err = s.resolveAgent(ctx, tx, next.AgentID); err != nil {
 				return err
 			}
 		}

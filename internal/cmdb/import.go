@@ -92,7 +92,7 @@ func capFields(f errs.Fields) errs.Fields {
 func (s *Service) planImport(ctx context.Context, tx Tx, rows []ImportRow) ([]importPlan, error) {
 	f, badName := checkImportNames(rows)
 	plans := make([]importPlan, 0, len(rows))
-	agents := map[string]error{}
+	agents := map[string]agentRef{}
 	now := s.stamp()
 	for _, r := range rows {
 		if len(f) >= maxImportErrors {
@@ -116,7 +116,13 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []ImportRow) ([]im
 	return plans, capFields(f).Err()
 }
 
-func (s *Service) planRow(ctx context.Context, tx Tx, r ImportRow, now time.Time, agents map[string]error) (importPlan, error) {
+// agentRef is an agent_id of the import resolved once: the user's id.
+type agentRef struct {
+	id  string
+	err error
+}
+
+func (s *Service) planRow(ctx context.Context, tx Tx, r ImportRow, now time.Time, agents map[string]agentRef) (importPlan, error) {
 	p := importPlan{row: r}
 	cur, err := tx.FindCI(ctx, r.Name)
 	switch {
@@ -134,10 +140,14 @@ func (s *Service) planRow(ctx context.Context, tx Tx, r ImportRow, now time.Time
 		return p, err
 	}
 	if p.next.AgentID != "" && (p.cur == nil || p.cur.AgentID != p.next.AgentID) {
-		if _, done := agents[p.next.AgentID]; !done {
-			agents[p.next.AgentID] = s.checkAgent(ctx, tx, p.next.AgentID)
+		ref := p.next.AgentID
+		a, done := agents[ref]
+		if !done {
+			a.id, a.err = s.resolveAgent(ctx, tx, ref)
+			agents[ref] = a
 		}
-		return p, agents[p.next.AgentID]
+		p.next.AgentID = a.id
+		return p, a.err
 	}
 	return p, nil
 }

@@ -77,6 +77,8 @@ type GroupRepository interface {
 
 // Directory answers what the CMDB needs to know of users (owners).
 type Directory interface {
-	// UserHasRole reports whether user id exists, is enabled and holds role.
-	UserHasRole(ctx context.Context, id string, role identity.Role) (bool, error)
+	// FindUserWithRole returns the id of the user named by id or username
+	// and whether that user is enabled and holds role; ok is false, with
+	// no error, when there is no such user.
+	FindUserWithRole(ctx context.Context, idOrUsername string, role identity.Role) (id string, ok bool, err error)
 }

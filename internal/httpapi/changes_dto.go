@@ -257,6 +257,8 @@ type agendaItemDTO struct {
 	Title        string     `json:"title"`
 	RiskScore    int        `json:"risk_score"`
 	PlannedStart *time.Time `json:"planned_start"`
+	// Conflicts are the planned window's calendar conflicts.
+	Conflicts []string `json:"conflicts"`
 }
 
 type meetingDTO struct {
@@ -279,7 +281,9 @@ func toMeetingDTO(m change.Meeting) meetingDTO {
 		Agenda: []agendaItemDTO{}, Attendees: nonNilStrings(m.Attendees), Minutes: m.Minutes, CreatedBy: m.CreatedBy,
 		Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	for _, a := range m.Agenda {
-		d.Agenda = append(d.Agenda, agendaItemDTO(a))
+		item := agendaItemDTO(a)
+		item.Conflicts = nonNilStrings(a.Conflicts)
+		d.Agenda = append(d.Agenda, item)
 	}
 	return d
 }

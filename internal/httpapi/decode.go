@@ -34,12 +34,25 @@ func decode(c echo.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return withSuggestion(decodeError(err), dst)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errs.Field("body", "must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// withSuggestion adds to an unknown top-level field the known one it is
+// closest to ("did you mean `target_id`?").
+func withSuggestion(err error, dst any) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Reason != "unknown field" || strings.Contains(e.Fields[0].Field, ".") {
+		return err
+	}
+	if hint := suggest(e.Fields[0].Field, jsonFields(dst), ""); hint != "" {
+		return errs.Field(e.Fields[0].Field, "unknown field"+hint)
+	}
+	return err
 }
 
 func decodeError(err error) error {

@@ -178,3 +178,67 @@ func TestUpdatesNeedIfMatch(t *testing.T) {
 		}
 	})
 }
+
+// CI names are unique without regard to case and found by any case; an
+// import's agent_id takes the agent's username as well as its id.
+func TestCINamesAndAgentsByName(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newCMDB(t, s)
+		web := e.mustCI(t, "Web01", "high", nil)
+		res := e.do(t, e.cm, "POST", "/api/v1/cis", map[string]any{"name": "web01", "type": "server", "criticality": "low"})
+		if p := res.Problem(t); res.Status != http.StatusConflict || !strings.Contains(p.Detail, "web01") {
+			t.Fatalf("a second CI named web01 beside Web01: %d %s", res.Status, res.Body)
+		}
+		if got := e.getCI(t, "WEB01"); got.ID != web.ID {
+			t.Fatalf("GET /cis/WEB01 found %+v", got)
+		}
+
+		csv := "name,type,criticality,agent_id\n" +
+			"web01,server,high,agent-web\n" +
+			"db-01,database,critical,\n"
+		var out importOut
+		res = e.importCSV(t, e.cm, csv)
+		res.JSON(t, &out)
+		if res.Status != 200 || out.Created != 1 || out.Updated != 1 {
+			t.Fatalf("import: %d %s", res.Status, res.Body)
+		}
+		if got := e.getCI(t, web.ID); got.AgentID != e.agent.id || got.Name != "Web01" {
+			t.Fatalf("web01 after the import by agent username: %+v", got)
+		}
+		var again importOut
+		if e.importCSV(t, e.cm, csv).JSON(t, &again); again.Unchanged != 2 {
+			t.Fatalf("the same import again: %+v", again)
+		}
+		res = e.importCSV(t, e.cm, "name,type,criticality,agent_id\nweb01,server,high,nobody\n")
+		if p := res.Problem(t); res.Status != 400 || !strings.Contains(string(res.Body), "id or the username") {
+			t.Fatalf("unknown agent: %d %+v", res.Status, p)
+		}
+	})
+}
+
+// An unknown query parameter is refused as an unknown body field is, with
+// the closest known name when there is one.
+func TestUnknownParametersAreRefused(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		for path, want := range map[string]string{
+			"/api/v1/changes?sate=draft":         "did you mean `state`?",
+			"/api/v1/changes?state=draft&xyz=1":  "unknown query parameter",
+			"/api/v1/cis?limt=5":                 "did you mean `limit`?",
+			"/api/v1/changes/" + c.web + "?at=1": "this operation takes none",
+		} {
+			res := get(t, s, path, s.Admin)
+			if res.Status != 400 || !strings.Contains(string(res.Body), want) {
+				t.Errorf("GET %s: %d %s, want 400 with %q", path, res.Status, res.Body, want)
+			}
+		}
+		r := c.draft(t, "suggest")
+		res := c.fire(t, c.cm, r.ID, "classify", map[string]any{"categry": "minor"})
+		if p := res.Problem(t); res.Status != 400 || !p.HasField("categry") || !strings.Contains(string(res.Body), "did you mean `category`?") {
+			t.Fatalf("misspelt body field: %d %s", res.Status, res.Body)
+		}
+		if res := get(t, s, "/api/v1/changes?state=draft&limit=5", s.Admin); res.Status != 200 {
+			t.Fatalf("known parameters: %d %s", res.Status, res.Body)
+		}
+	})
+}

@@ -25,6 +25,7 @@ func (h handlers) scheduleRoutes(e *echo.Echo, v1 *echo.Group) {
 	v1.GET("/windows.ics", h.exportWindows)
 	v1.POST("/windows/import", h.importWindows)
 	v1.GET("/schedule", h.forwardSchedule)
+	v1.GET("/schedule/next-slot", h.nextSlot)
 	v1.GET("/feed-tokens", h.listFeedTokens)
 	v1.POST("/feed-tokens", h.createFeedToken)
 	v1.DELETE("/feed-tokens/:id", h.revokeFeedToken)

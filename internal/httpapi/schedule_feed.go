@@ -157,3 +157,29 @@ func (h handlers) revokeFeedToken(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+func (h handlers) nextSlot(c echo.Context) error {
+	var f errs.Fields
+	q := schedule.SlotQuery{Group: c.QueryParam("group")}
+	if ci := c.QueryParam("ci"); ci != "" {
+		q.CIs = strings.Split(ci, ",")
+	}
+	if d := c.QueryParam("duration"); d != "" {
+		dur, err := time.ParseDuration(d)
+		if err != nil {
+			f.Add("duration", "must be a duration such as 2h or 90m")
+		}
+		q.Duration = dur
+	}
+	if a := parseTime(&f, "after", c.QueryParam("after")); a != nil {
+		q.After = *a
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	start, end, err := h.Schedule.NextSlot(c.Request().Context(), actorOf(c), q)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, map[string]any{"start": start.UTC(), "end": end.UTC()})
+}

@@ -337,3 +337,53 @@ func TestWindows(t *testing.T) {
 		})
 	})
 }
+
+func TestNextSlot(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		sat := nextSaturday()
+		c.mustWindow(t, map[string]any{"name": "db saturday nights", "kind": "maintenance", "scope": map[string]any{"cis": []string{c.db}},
+			"time_zone": "UTC", "start": sat.Add(22 * time.Hour).Format(time.RFC3339), "duration_minutes": 240, "rrule": "FREQ=WEEKLY;BYDAY=SA"})
+		// web-01 runs on db-01: its blackout keeps db-01's changes out too.
+		c.mustWindow(t, map[string]any{"name": "web launch", "kind": "blackout", "scope": map[string]any{"cis": []string{c.web}},
+			"time_zone": "UTC", "start": sat.Add(21 * time.Hour).Format(time.RFC3339), "duration_minutes": 120})
+		slot := func(t *testing.T, duration string) (apitest.Response, string) {
+			res := get(t, s, "/api/v1/schedule/next-slot?ci="+c.db+"&duration="+duration+"&after="+sat.Format(time.RFC3339), c.requester.token)
+			var out struct{ Start, End time.Time }
+			if res.Status == http.StatusOK {
+				res.JSON(t, &out)
+			}
+			return res, out.Start.UTC().Format(time.RFC3339) + "/" + out.End.UTC().Format(time.RFC3339)
+		}
+		if _, got := slot(t, "2h"); got != sat.Add(23*time.Hour).Format(time.RFC3339)+"/"+sat.Add(25*time.Hour).Format(time.RFC3339) {
+			t.Fatalf("slot after the blackout: %s", got)
+		}
+		r := c.readyRFC(t, "db patches", []string{c.db}, "medium")
+		c.mustFire(t, c.rm, r.ID, "schedule", map[string]any{"window": utcSpan(sat.Add(23*time.Hour), time.Hour)})
+		if _, got := slot(t, "2h"); got != sat.Add(24*time.Hour).Format(time.RFC3339)+"/"+sat.Add(26*time.Hour).Format(time.RFC3339) {
+			t.Fatalf("slot after the scheduled RFC: %s", got)
+		}
+		if res, _ := slot(t, "5h"); res.Problem(t).Status != http.StatusNotFound {
+			t.Fatalf("five hours never fit a four-hour window: %d %s", res.Status, res.Body)
+		}
+		if res, _ := slot(t, "soon"); !res.Problem(t).HasField("duration") {
+			t.Fatalf("bad duration: %d %s", res.Status, res.Body)
+		}
+		t.Run("OKAgendaListsConflicts", func(t *testing.T) {
+			awaiting := c.toAwaiting(t, "significant db change", "significant", "medium")
+			res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/cab-meetings", Token: c.cm.token,
+				Body: map[string]any{"board_id": c.cabID, "starts_at": time.Now().UTC().Add(time.Hour).Format(time.RFC3339)}})
+			var m struct {
+				Agenda []struct {
+					RFCID     string   `json:"rfc_id"`
+					Conflicts []string `json:"conflicts"`
+				} `json:"agenda"`
+			}
+			res.JSON(t, &m)
+			if res.Status != http.StatusCreated || len(m.Agenda) != 1 || m.Agenda[0].RFCID != awaiting.ID ||
+				!strings.Contains(strings.Join(m.Agenda[0].Conflicts, "|"), "outside_maintenance on db-01") {
+				t.Fatalf("agenda: %d %s", res.Status, res.Body)
+			}
+		})
+	})
+}

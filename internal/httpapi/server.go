@@ -100,7 +100,11 @@ func New(d Deps) *echo.Echo {
 	e.GET("/api/openapi.yaml", h.openapi)
 	e.POST("/api/v1/auth/login", h.login)
 
-	v1 := e.Group("/api/v1", h.authenticate)
+	known, err := loadQueryParams(d.OpenAPI)
+	if err != nil {
+		panic(err) // the embedded description is checked by the tests
+	}
+	v1 := e.Group("/api/v1", h.authenticate, knownQuery(known))
 	v1.GET("/me", h.me)
 	v1.GET("/tokens", h.listTokens)
 	v1.POST("/tokens", h.createToken)

@@ -47,8 +47,11 @@ type calendar struct {
 	occ      map[string][]Occurrence
 }
 
+// loadCalendar loads every window that has not ended before from: a
+// maintenance window that starts only after the span still makes its CIs
+// ones with maintenance windows, outside of which they may not change.
 func (s *Service) loadCalendar(ctx context.Context, tx Tx, from, to time.Time) (*calendar, error) {
-	ws, err := tx.FindWindows(ctx, WindowFilter{From: &from, To: &to})
+	ws, err := tx.FindWindows(ctx, WindowFilter{From: &from})
 	if err != nil {
 		return nil, err
 	}

@@ -101,11 +101,12 @@ func (tx *Tx) setCIAttributes(id string, attrs map[string]string) error {
 	return nil
 }
 
-// FindCI implements cmdb.CIRepository: by id, or else by name (names are never
-// UUIDs, so the two cannot collide).
+// FindCI implements cmdb.CIRepository: by id, or else by name without regard
+// to case (names are never UUIDs, so the two cannot collide; cis_name_fold
+// makes the folded name unique and serves the lookup).
 func (tx *Tx) FindCI(ctx context.Context, idOrName string) (cmdb.CI, error) {
 	var row ciRow
-	if err := tx.g.Where("id = ? OR name = ?", idOrName, idOrName).Take(&row).Error; err != nil {
+	if err := tx.g.Where("id = ? OR lower(name) = lower(?)", idOrName, idOrName).Take(&row).Error; err != nil {
 		return cmdb.CI{}, translate(err, "CI "+idOrName)
 	}
 	c, err := row.ci()
@@ -175,15 +176,15 @@ func (tx *Tx) FindCIsByID(ctx context.Context, ids []string) ([]cmdb.CI, error) 
 	return cisOf(rows)
 }
 
-// UserHasRole implements cmdb.Directory.
-func (tx *Tx) UserHasRole(ctx context.Context, id string, role identity.Role) (bool, error) {
+// FindUserWithRole implements cmdb.Directory.
+func (tx *Tx) FindUserWithRole(ctx context.Context, idOrUsername string, role identity.Role) (string, bool, error) {
 	var r userRow
-	err := tx.g.Where("id = ?", id).Take(&r).Error
+	err := tx.g.Where("id = ? OR username = ?", idOrUsername, idOrUsername).Take(&r).Error
 	if errs.Is(translate(err, "user"), errs.NotFound) {
-		return false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return false, translate(err, "user "+id)
+		return "", false, translate(err, "user "+idOrUsername)
 	}
-	return !r.Disabled && slices.Contains(splitRoles(r.Roles), role), nil
+	return r.ID, !r.Disabled && slices.Contains(splitRoles(r.Roles), role), nil
 }
