@@ -183,9 +183,7 @@ func newRequestID() string {
 }
 
 // securityHeaders sets what every answer needs: no content sniffing, no
-// referrer, no framing; API answers are never cached, and pages get a
-// content security policy of their own origin only (a handler may set a
-// stricter one). HSTS only when the service is known to be on TLS.
+// referrer, no framing; API answers are never cached and may load nothing. HSTS only when the service is known to be on TLS.
 func securityHeaders(hsts bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -197,7 +195,9 @@ func securityHeaders(hsts bool) echo.MiddlewareFunc {
 				h.Set("Cache-Control", "no-store")
 				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 			} else {
-				h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+				// Pages: no framing; their own policy for scripts and
+				// styles is the web UI's to set.
+				h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 			}
 			if hsts {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
