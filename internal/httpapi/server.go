@@ -104,6 +104,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/tokens", h.createToken)
 	v1.DELETE("/tokens/:id", h.revokeToken)
 	v1.GET("/users", h.listUsers)
+	v1.GET("/directory", h.directory)
 	v1.POST("/users", h.createUser)
 	v1.GET("/users/:id", h.getUser)
 	v1.PATCH("/users/:id", h.updateUser)
