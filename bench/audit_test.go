@@ -198,7 +198,7 @@ func checkWritten(b *testing.B, db *store.DB, n int64) {
 			b.Fatalf("%s has %d rows, want %d", table, got, want)
 		}
 	}
-	r, err := audit.VerifyStore(context.Background(), db)
+	r, err := audit.VerifyStore(context.Background(), db, audit.VerifyOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/changeboard/changeboard/internal/audit"
@@ -32,7 +30,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
 		return fmt.Errorf("%w: changeboard migrate up|status", errUsage)
 	}
-	db, _, err := openDB(ctx, getenv)
+	db, cfg, err := openDB(ctx, getenv)
 	if err != nil {
 		return err
 	}
@@ -44,6 +42,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		if err == nil && len(applied) == 0 {
 			fmt.Fprintln(stdout, "up to date")
+		}
+		if err == nil && cfg.Audit.AppRole != "" {
+			// The service's own role: everything but rewriting the trail.
+			if err = db.GrantAppRole(ctx, cfg.Audit.AppRole); err == nil {
+				fmt.Fprintln(stdout, "granted", cfg.Audit.AppRole, "(no UPDATE, DELETE or TRUNCATE on the audit tables)")
+			}
 		}
 		return err
 	}
@@ -106,29 +110,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "verify" {
-		return fmt.Errorf("%w: changeboard audit verify", errUsage)
-	}
-	db, _, err := openDB(ctx, getenv)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	// Seal what has been committed first, so that the report covers it.
-	if _, err := audit.NewSealer(db, 0, slog.New(slog.DiscardHandler)).SealNow(ctx); err != nil {
-		return err
-	}
-	r, err := audit.VerifyStore(ctx, db)
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(r)
-	fmt.Fprintln(stdout, string(b))
-	if !r.OK {
-		return fmt.Errorf("audit chain broken at sequence %d: %s", r.FirstBroken, r.Reason)
-	}
-	return nil
 }

@@ -45,8 +45,11 @@ type agentOptions struct {
 }
 
 func agentCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "run" {
+		return agentRun(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "report" {
-		fmt.Fprint(stderr, agentUsage)
+		fmt.Fprint(stderr, agentUsage+"\n"+agentRunUsage)
 		return errUsage
 	}
 	opt, err := parseAgentFlags(args[1:], getenv, stderr)

@@ -78,6 +78,7 @@ func crashAndRecover(t *testing.T, d config.Dialect) {
 	vars := map[string]string{
 		"CHANGEBOARD_ADDR":               freeAddr(t),
 		"CHANGEBOARD_DATABASE_URL":       storetest.MustURL(t, d),
+		"CHANGEBOARD_AUDIT_KEY_FILE":     filepath.Join(t.TempDir(), "audit-ed25519.key"),
 		"CHANGEBOARD_ADMIN_PASSWORD":     "crash-test-admin-password",
 		"CHANGEBOARD_JOBS_POLL_INTERVAL": "50ms",
 		// The first process runs no jobs: it dies with the job still queued.

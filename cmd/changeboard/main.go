@@ -22,9 +22,17 @@ commands:
   migrate up|status   apply or list the database migrations
   user create         create a user: --username, --roles, --display-name, --email;
                       the password is read from CHANGEBOARD_USER_PASSWORD or standard input
-  audit verify        verify the audit hash chain (exits 1 when it is broken)
+  audit verify        verify the audit chain against the signed checkpoints, then seal
+                      what is waiting (exits 1 when it is broken): --public-key FILE pins the key
+  audit checkpoint    seal, then sign and publish the chain's head now
+  audit public-key    print the audit key's public key (PEM), to keep apart from the server
+  audit export        stream the sealed trail as NDJSON or CSV with a signed manifest:
+                      --from --to --entity-type --entity-id --actor --action --after-seq --format --out
+  audit verify-export check an export offline: --public-key FILE EXPORT
+  audit verify-evidence  check an RFC's evidence pack offline: --public-key FILE PACK.zip
   catalog import      import CSAF 2.0 advisories: FILE or DIR …, checked against a .sha512/.sha256 beside them
   agent report        send this machine's package inventory: --server URL --token T --ci NAME
+  agent run           carry out this agent's deployment work: --server URL --token T [--once] [--dry-run]
   jobs list           list the stored jobs, dead ones by default: --state STATE --limit N
   version             print the version
 
@@ -61,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "user":
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
-		return auditCmd(ctx, rest, getenv, stdout)
+		return auditCmd(ctx, rest, getenv, stdout, stderr)
 	case "catalog":
 		return catalogCmd(ctx, rest, getenv, stdout, stderr)
 	case "agent":

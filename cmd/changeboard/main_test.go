@@ -101,7 +101,7 @@ func TestUsage(t *testing.T) {
 			t.Fatalf("err = %v, stdout = %q; want the usage on stdout", r.err, r.stdout)
 		}
 	})
-	for _, args := range [][]string{{"migrate"}, {"migrate", "down"}, {"user"}, {"user", "delete"}, {"audit"}, {"audit", "export"}} {
+	for _, args := range [][]string{{"migrate"}, {"migrate", "down"}, {"user"}, {"user", "delete"}, {"audit"}, {"audit", "nonsense"}, {"audit", "verify-export"}} {
 		t.Run("Err_"+strings.Join(args, "_"), func(t *testing.T) {
 			r := runCmd(t, nil, "", args...)
 			if !errors.Is(r.err, errUsage) {
@@ -160,7 +160,8 @@ func migrationCount(t *testing.T, d config.Dialect) int {
 func eachDialect(t *testing.T, fn func(t *testing.T, d config.Dialect, vars map[string]string)) {
 	for _, d := range storetest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
-			fn(t, d, map[string]string{"CHANGEBOARD_DATABASE_URL": storetest.MustURL(t, d)})
+			fn(t, d, map[string]string{"CHANGEBOARD_DATABASE_URL": storetest.MustURL(t, d),
+				"CHANGEBOARD_AUDIT_KEY_FILE": filepath.Join(t.TempDir(), "audit-ed25519.key")})
 		})
 	}
 }
@@ -305,12 +306,17 @@ func TestAuditVerify(t *testing.T) {
 		for _, name := range []string{"ann", "ben", "cat"} {
 			mustRun(t, vars, "user", "create", "--username", name, "--roles", "requester")
 		}
+		// Verify checks first, then seals what waits, and says so.
 		rep, err := verifyOutput(t, vars)
 		if err != nil || !rep.OK {
 			t.Fatalf("untouched trail: report %+v, err %v", rep, err)
 		}
-		if rep.Checked != 3 || rep.Unsealed != 0 || rep.HeadHash == "" {
-			t.Errorf("report %+v: want 3 events checked, all sealed, with a head hash", rep)
+		if rep.Checked != 0 || rep.Unsealed != 3 || rep.Sealed != 3 {
+			t.Errorf("report %+v: want 3 unsealed events checked, then sealed", rep)
+		}
+		rep, err = verifyOutput(t, vars)
+		if err != nil || !rep.OK || rep.Checked != 3 || rep.Unsealed != 0 || rep.Sealed != 0 || rep.HeadHash == "" || !rep.MACsChecked {
+			t.Errorf("report %+v (err %v): want 3 links checked with their MACs, and a head hash", rep, err)
 		}
 		if raw := mustRun(t, vars, "audit", "verify"); !strings.HasPrefix(raw, `{"ok":true,"checked":3,`) {
 			t.Errorf("stdout = %q", raw)

@@ -70,6 +70,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	stopSealer()
 	wg.Wait()
+	// The sealer sealed the tail; sign it, so that a restart finds the
+	// shutdown's head anchored.
+	cpCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	if _, cerr := a.Audit.WriteCheckpoint(cpCtx); cerr != nil {
+		log.Error("audit checkpoint at shutdown", "err", cerr)
+	}
+	cancel()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/changeboard/changeboard/internal/change"
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
+	"github.com/changeboard/changeboard/internal/evidence"
 	"github.com/changeboard/changeboard/internal/httpapi"
 	"github.com/changeboard/changeboard/internal/jobs"
 	"github.com/changeboard/changeboard/internal/release"
@@ -91,7 +92,11 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 			return nil, fmt.Errorf("stored signing key: %w", err)
 		}
 	}
-	auditSvc := audit.NewService(db, now)
+	auditOpt, err := AuditOptions(cfg, log, true)
+	if err != nil {
+		return nil, err
+	}
+	auditSvc := audit.NewServiceWith(db, now, auditOpt)
 	authSvc := auth.NewService(store.Runner[auth.Tx]{DB: db}, auditSvc,
 		auth.NewSigner(key, cfg.Issuer, cfg.Audience), now,
 		auth.Options{TokenTTL: cfg.TokenTTL, BcryptCost: opt.BcryptCost})
@@ -108,10 +113,16 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	// its own transaction; a failed recompute is retried.
 	jobs.Handle(runner, func(ctx context.Context, j cmdb.InventoryReported) error { return catalogSvc.RecomputeCI(ctx, j.CIID) })
 	a := &App{DB: db, Audit: auditSvc, Auth: authSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Schedule: scheduleSvc, Config: cfg,
-		Sealer: audit.NewSealer(db, cfg.SealInterval, log), Jobs: runner}
+		Sealer: audit.NewSealer(db, cfg.SealInterval, log).WithKeys(auditOpt.Keys), Jobs: runner}
+	// The chain's head is signed and published at an interval (and at
+	// shutdown, by serve), so that deleting the tail is detected.
+	runner.Every("audit-checkpoint", cfg.Audit.CheckpointInterval, func(ctx context.Context, _ time.Time) error {
+		_, err := a.CheckpointNow(ctx)
+		return err
+	})
 	a.Release = newRelease(db, a, runner, now, changeSvc, cmdbSvc, catalogSvc)
 	a.HTTP = httpapi.New(httpapi.Deps{
-		Auth: authSvc, Audit: auditSvc, Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
+		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, scheduleSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
 		Edge: cfg.Edge,
 	})

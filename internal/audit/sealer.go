@@ -18,6 +18,8 @@ type Seal struct {
 	EventID  int64
 	PrevHash string
 	Hash     string
+	// MAC is Keys.SealMAC of the link, "" when sealed without a key.
+	MAC string
 }
 
 // SealStore is the storage side of sealing.
@@ -39,11 +41,19 @@ type Sealer struct {
 	store    SealStore
 	interval time.Duration
 	log      *slog.Logger
+	keys     *Keys
 }
 
 // NewSealer returns a sealer that runs every interval.
 func NewSealer(store SealStore, interval time.Duration, log *slog.Logger) *Sealer {
 	return &Sealer{store: store, interval: interval, log: log}
+}
+
+// WithKeys makes s put keys' MAC on every seal (none when keys is nil or
+// holds no private key).
+func (s *Sealer) WithKeys(keys *Keys) *Sealer {
+	s.keys = keys
+	return s
 }
 
 // sealBatchSize bounds one sealing transaction.
@@ -57,7 +67,9 @@ func (s *Sealer) SealNow(ctx context.Context) (int, error) {
 	}
 	total := 0
 	for {
-		n, err := s.store.SealBatch(ctx, horizon, sealBatchSize, Chain)
+		n, err := s.store.SealBatch(ctx, horizon, sealBatchSize, func(head Seal, pending []Pending) []Seal {
+			return Chain(head, pending, s.keys)
+		})
 		total += n
 		if err != nil || n < sealBatchSize {
 			return total, err
@@ -87,8 +99,8 @@ func (s *Sealer) Run(ctx context.Context) {
 	}
 }
 
-// Chain links pending after head.
-func Chain(head Seal, pending []Pending) []Seal {
+// Chain links pending after head, with keys' MACs.
+func Chain(head Seal, pending []Pending, keys *Keys) []Seal {
 	out := make([]Seal, 0, len(pending))
 	prev, seq := head.Hash, head.Seq
 	if seq == 0 {
@@ -97,7 +109,7 @@ func Chain(head Seal, pending []Pending) []Seal {
 	for _, p := range pending {
 		seq++
 		h := ChainHash(prev, seq, p.EventID, p.ContentHash)
-		out = append(out, Seal{Seq: seq, EventID: p.EventID, PrevHash: prev, Hash: h})
+		out = append(out, Seal{Seq: seq, EventID: p.EventID, PrevHash: prev, Hash: h, MAC: keys.SealMAC(seq, h)})
 		prev = h
 	}
 	return out

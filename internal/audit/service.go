@@ -34,18 +34,28 @@ type Store interface {
 	// WalkChain feeds every link in sequence order, then the events that
 	// have no seal, to v.
 	WalkChain(ctx context.Context, v *Verifier) error
+	CheckpointStore
 }
 
 // Service answers auditors' questions and records refusals.
 type Service struct {
 	store Store
 	now   func() time.Time
+	opt   Options
 }
 
-// NewService returns the audit service.
+// NewService returns the audit service without key material: it records
+// and verifies, but neither signs checkpoints nor checks seal MACs.
 func NewService(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now}
+	return NewServiceWith(store, now, Options{})
 }
+
+// NewServiceWith returns the audit service with its keys and publishers.
+func NewServiceWith(store Store, now func() time.Time, opt Options) *Service {
+	return &Service{store: store, now: now, opt: opt}
+}
+
+func (s *Service) guard() guard.Guard { return guard.New(s) }
 
 // MaxPageSize caps one page of events.
 const MaxPageSize = 500
@@ -73,7 +83,7 @@ func (s *Service) Record(ctx context.Context, r Record) error {
 
 // List returns events matching f, for auditors and admins.
 func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (page.Page[Event], error) {
-	if err := guard.New(s).Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
+	if err := s.guard().Require(ctx, actor, "audit.list", "audit", "", readers...); err != nil {
 		return page.Page[Event]{}, err
 	}
 	if f.Limit <= 0 {
@@ -91,20 +101,38 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, f Filter) (pag
 	return page.Cut(items, limit, func(e Event) string { return EncodeCursor(e.ID) }), nil
 }
 
-// Verify walks the whole chain, for auditors and admins.
+// Verify walks the whole chain against the signed checkpoints, for
+// auditors and admins; the check is recorded as a read.
 func (s *Service) Verify(ctx context.Context, actor identity.Actor) (Report, error) {
-	if err := guard.New(s).Require(ctx, actor, "audit.verify", "audit", "", readers...); err != nil {
+	if err := s.guard().Require(ctx, actor, "audit.verify", "audit", "", readers...); err != nil {
 		return Report{}, err
 	}
-	return VerifyStore(ctx, s.store)
+	r, err := s.VerifyNow(ctx)
+	if err != nil {
+		return r, err
+	}
+	return r, s.Record(ctx, Record{Actor: actor, Role: actor.PrimaryRole(readers...), Action: "audit.verify",
+		EntityType: "audit", After: map[string]any{"ok": r.OK, "checked": r.Checked, "first_broken": r.FirstBroken}})
 }
 
-// VerifyStore walks the chain in store; the CLI calls it directly.
-func VerifyStore(ctx context.Context, store Store) (Report, error) {
-	v := NewVerifier()
+// VerifyNow is the one verification: the chain in the store, held against
+// every stored and published checkpoint with the service's keys. The CLI
+// calls it directly.
+func (s *Service) VerifyNow(ctx context.Context) (Report, error) {
+	cs, err := s.knownCheckpoints(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	return VerifyStore(ctx, s.store, VerifyOptions{Keys: s.opt.Keys, Checkpoints: cs})
+}
+
+// VerifyStore walks the chain in store against o.
+func VerifyStore(ctx context.Context, store Store, o VerifyOptions) (Report, error) {
+	v := NewVerifier(o)
 	if err := store.WalkChain(ctx, v); err != nil {
 		return Report{}, err
 	}
+	v.Finish()
 	return v.Report(), nil
 }
 

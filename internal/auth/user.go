@@ -54,6 +54,10 @@ type Tx interface {
 	FindUserByID(ctx context.Context, id string) (User, error)
 	FindUserByUsername(ctx context.Context, username string) (User, error)
 	FindUsers(ctx context.Context, afterUsername string, limit int) ([]User, error)
+	// FindDirectory reads enabled users whose username or display name
+	// contains query (any case; all when empty), by username after
+	// afterUsername.
+	FindDirectory(ctx context.Context, query, afterUsername string, limit int) ([]User, error)
 	CountUsers(ctx context.Context) (int64, error)
 	CreateUser(ctx context.Context, u *User) error
 	// UpdateUser writes u if its stored version is still version; it

@@ -37,6 +37,8 @@ type Config struct {
 	Jobs Jobs
 	// Edge is what the HTTP edge trusts (proxies) and how long it waits.
 	Edge Edge
+	// Audit configures the audit key and checkpoints.
+	Audit Audit
 	// PprofAddr, when set, is a loopback address where net/http/pprof
 	// serves the process's profiles (off by default).
 	PprofAddr string
@@ -83,6 +85,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	jobs := newJobFlags(fs, env)
 	edge := newEdgeFlags(fs, env)
+	auditf := newAuditFlags(fs, env)
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("PPROF_ADDR", ""), "loopback address of the profiling listener, off if empty (CHANGEBOARD_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("flags: %w", err)
@@ -98,6 +101,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	parseBool(&problems, "CHANGEBOARD_DEMO", *demo, &c.Demo)
 	c.Jobs = jobs.parse(&problems)
 	c.Edge = edge.parse(&problems)
+	c.Audit = auditf.parse(&problems, c.DatabaseURL)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return c, errors.New("configuration: " + strings.Join(problems, "; "))

@@ -121,6 +121,13 @@ func TestReleaseLifecycle(t *testing.T) {
 		t.Run("ReadyOnceEvidenceIsThere", func(t *testing.T) {
 			res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/releases/" + r.Ref, Token: c.rm.token,
 				Body: map[string]any{"test_evidence": "pilot lab: 3 hosts upgraded, services restarted, smoke tests green"}})
+			if res.Status != http.StatusPreconditionRequired {
+				t.Fatalf("patch without If-Match: %d %s", res.Status, res.Body)
+			}
+			etag := get(t, s, "/api/v1/releases/"+r.ID, c.rm.token).Header.Get("ETag")
+			res = s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/releases/" + r.Ref, Token: c.rm.token,
+				Header: map[string]string{"If-Match": etag},
+				Body:   map[string]any{"test_evidence": "pilot lab: 3 hosts upgraded, services restarted, smoke tests green"}})
 			if res.Status != http.StatusOK {
 				t.Fatalf("patch: %d %s", res.Status, res.Body)
 			}
@@ -135,8 +142,9 @@ func TestReleaseLifecycle(t *testing.T) {
 			}
 		})
 		t.Run("ErrFrozenWhenReady", func(t *testing.T) {
+			etag := get(t, s, "/api/v1/releases/"+r.ID, c.rm.token).Header.Get("ETag")
 			res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/releases/" + r.ID, Token: c.rm.token,
-				Body: map[string]any{"name": "renamed"}})
+				Header: map[string]string{"If-Match": etag}, Body: map[string]any{"name": "renamed"}})
 			if res.Status != http.StatusConflict {
 				t.Fatalf("%d %s", res.Status, res.Body)
 			}

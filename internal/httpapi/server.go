@@ -24,6 +24,7 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/errs"
+	"github.com/changeboard/changeboard/internal/evidence"
 	"github.com/changeboard/changeboard/internal/idempotency"
 	"github.com/changeboard/changeboard/internal/identity"
 	"github.com/changeboard/changeboard/internal/release"
@@ -34,6 +35,7 @@ import (
 type Deps struct {
 	Auth        *auth.Service
 	Audit       *audit.Service
+	Evidence    *evidence.Service
 	Change      *change.Service
 	CMDB        *cmdb.Service
 	Catalog     *catalog.Service
@@ -110,11 +112,14 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/tokens", h.createToken)
 	v1.DELETE("/tokens/:id", h.revokeToken)
 	v1.GET("/users", h.listUsers)
+	v1.GET("/directory", h.directory)
 	v1.POST("/users", h.createUser)
 	v1.GET("/users/:id", h.getUser)
 	v1.PATCH("/users/:id", h.updateUser)
 	v1.GET("/audit/events", h.listAuditEvents)
 	v1.GET("/audit/verify", h.verifyAudit)
+	h.auditRoutes(v1)
+	h.evidenceRoutes(v1)
 
 	v1.GET("/workflows/rfc", h.rfcWorkflow)
 	v1.GET("/changes", h.listRFCs)

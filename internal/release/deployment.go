@@ -93,9 +93,11 @@ type Wave struct {
 // Target is one CI of a deployment: its wave, the RFC that authorises it
 // and its latest result.
 type Target struct {
-	DeploymentID  string
-	CIID          string
-	CIName        string
+	DeploymentID string
+	CIID         string
+	CIName       string
+	// Platform is the CI's os when the deployment was created.
+	Platform      string
 	RFCID         string
 	Wave          int
 	State         TargetState

@@ -80,6 +80,11 @@ type DeploymentRepository interface {
 	// FindAgentTargets lists the targets, in open waves of active
 	// deployments, of the CIs whose agent is agentID.
 	FindAgentTargets(ctx context.Context, agentID string) ([]Target, error)
+	// FindWavesBetween lists the waves of active deployments overlapping
+	// [from, to), with their CIs.
+	FindWavesBetween(ctx context.Context, from, to time.Time) ([]PlannedWave, error)
+	// FindCIAgent returns a CI's id and the agent it names.
+	FindCIAgent(ctx context.Context, idOrName string) (id, agentID string, err error)
 	// FindCIDeployments lists what was deployed to a CI, newest first.
 	FindCIDeployments(ctx context.Context, ciID string, before string, limit int) ([]CIDeployment, error)
 }

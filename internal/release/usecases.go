@@ -146,7 +146,10 @@ func (s *Service) UpdateRelease(ctx context.Context, actor identity.Actor, idOrR
 		if r, err = tx.FindRelease(ctx, idOrRef); err != nil {
 			return err
 		}
-		if p.IfVersion != nil && *p.IfVersion != r.Version {
+		if err := errs.NeedVersion(p.IfVersion, r.Ref()); err != nil {
+			return err
+		}
+		if *p.IfVersion != r.Version {
 			return errs.E(errs.PreconditionFailed, "%s is at version %d, not %d", r.Ref(), r.Version, *p.IfVersion)
 		}
 		if !slices.Contains(editable, r.State) {

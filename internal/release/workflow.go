@@ -154,3 +154,6 @@ func ParseState(s string) (State, error) { return workflow.ParseEnum("state", s,
 func ParseTargetState(s string) (TargetState, error) {
 	return workflow.ParseEnum("status", s, TargetStates())
 }
+
+// JoinTargetStates lists the target states for a message.
+func JoinTargetStates() string { return workflow.JoinEnum(TargetStates()) }

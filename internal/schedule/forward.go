@@ -101,8 +101,8 @@ func (s *Service) ForwardSchedule(ctx context.Context, actor identity.Actor, f S
 	return page.Cut(out[:min(len(out), page.Fetch(f.Limit))], f.Limit, func(e Entry) string { return page.Text(e.key()) }), nil
 }
 
-// entries reads the schedule; withCancelled adds cancelled RFCs (the feed
-// shows them as STATUS:CANCELLED).
+// entries reads the schedule; for the feed (withCancelled) it adds
+// cancelled RFCs (STATUS:CANCELLED) and leaves the window occurrences out.
 func (s *Service) entries(ctx context.Context, tx Tx, f ScheduleFilter, withCancelled bool) ([]Entry, error) {
 	var scope []string
 	if f.CI != "" {
@@ -151,11 +151,14 @@ func (s *Service) entries(ctx context.Context, tx Tx, f ScheduleFilter, withCanc
 				State: w.State, Start: w.Start, End: w.End, TimeZone: "UTC", CIs: w.CIs, Sequence: w.Sequence})
 		}
 	}
-	occ, err := s.occurrencesFor(ctx, tx, scope, f.From, f.To)
-	if err != nil {
-		return nil, err
+	if !withCancelled {
+		// The feed writes windows as recurring events, not occurrences.
+		occ, err := s.occurrencesFor(ctx, tx, scope, f.From, f.To)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, occ...)
 	}
-	out = append(out, occ...)
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.key(), b.key()) })
 	return out, nil
 }

@@ -40,6 +40,7 @@ type sealRow struct {
 	EventID  int64
 	PrevHash string
 	Hash     string
+	MAC      string `gorm:"column:mac"`
 	SealedAt time.Time
 }
 
@@ -155,6 +156,8 @@ func (db *DB) WalkChain(ctx context.Context, v *audit.Verifier) error {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
 	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		// Every row is examined: the links in sequence order, then every
+		// event without a seal, wherever its id lies.
 		if err := walkSealed(g, v); err != nil {
 			return err
 		}
@@ -164,7 +167,7 @@ func (db *DB) WalkChain(ctx context.Context, v *audit.Verifier) error {
 
 // walkSealed feeds the links in sequence order until the first break.
 func walkSealed(g *gorm.DB, v *audit.Verifier) error {
-	rows, err := g.Raw(`SELECT s.seq, s.event_id, s.prev_hash, s.hash, ` + eventColumns + `
+	rows, err := g.Raw(`SELECT s.seq, s.event_id, s.prev_hash, s.hash, s.mac, ` + eventColumns + `
 			FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.seq`).Rows()
 	if err != nil {
 		return translate(err, "audit chain")
@@ -173,10 +176,10 @@ func walkSealed(g *gorm.DB, v *audit.Verifier) error {
 	for rows.Next() {
 		var s sealRow
 		var ev nullableEvent
-		if err := rows.Scan(append([]any{&s.Seq, &s.EventID, &s.PrevHash, &s.Hash}, ev.targets()...)...); err != nil {
+		if err := rows.Scan(append([]any{&s.Seq, &s.EventID, &s.PrevHash, &s.Hash, &s.MAC}, ev.targets()...)...); err != nil {
 			return translate(err, "audit chain")
 		}
-		link := audit.Link{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash}
+		link := audit.Link{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash, MAC: s.MAC}
 		if e, ok := ev.event(); ok {
 			link.Event = &e
 		}
@@ -201,7 +204,10 @@ func walkUnsealed(g *gorm.DB, v *audit.Verifier) error {
 		return translate(err, "audit events")
 	}
 	defer rows.Close()
+	// Any id counts, zero and negative ones too: an event slipped in below
+	// the first seal is as much outside the chain as one between two.
 	var firstGap int64
+	gap := false
 	for rows.Next() {
 		var ev nullableEvent
 		if err := rows.Scan(ev.targets()...); err != nil {
@@ -209,21 +215,31 @@ func walkUnsealed(g *gorm.DB, v *audit.Verifier) error {
 		}
 		e, _ := ev.event()
 		switch {
-		case e.ID >= lastSealed.Int64:
+		case lastSealed.Valid && e.ID < lastSealed.Int64:
+			if !gap {
+				firstGap, gap = e.ID, true
+			}
+		case e.ID <= 0:
+			// Ids are drawn from 1 up: none of ours is below.
+			if !gap {
+				firstGap, gap = e.ID, true
+			}
+		default:
 			v.Unsealed(e)
-		case firstGap == 0:
-			firstGap = e.ID
 		}
 	}
-	if err := rows.Close(); err != nil || firstGap == 0 {
+	if err := rows.Close(); err != nil || !gap {
 		return translate(err, "audit events")
 	}
 	// The first gap in id order is followed by the lowest sequence broken.
-	var next int64
+	var next sql.NullInt64
 	if err := g.Raw("SELECT MIN(seq) FROM audit_seals WHERE event_id > ?", firstGap).Scan(&next).Error; err != nil {
 		return translate(err, "audit chain")
 	}
-	v.Gap(firstGap, next)
+	if !next.Valid {
+		next.Int64 = v.Report().Checked + 1
+	}
+	v.Gap(firstGap, next.Int64)
 	return nil
 }
 
@@ -270,7 +286,7 @@ func (db *DB) SealBatch(ctx context.Context, horizon int64, limit int, link func
 		seals := link(audit.Seal{Seq: head.Seq, EventID: head.EventID, PrevHash: head.PrevHash, Hash: head.Hash}, pending)
 		rows := make([]sealRow, len(seals))
 		for i, s := range seals {
-			rows[i] = sealRow{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash, SealedAt: now}
+			rows[i] = sealRow{Seq: s.Seq, EventID: s.EventID, PrevHash: s.PrevHash, Hash: s.Hash, MAC: s.MAC, SealedAt: now}
 		}
 		n = len(rows)
 		return tx.g.CreateInBatches(rows, 500).Error

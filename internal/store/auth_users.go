@@ -84,6 +84,22 @@ func (tx *Tx) FindUsers(ctx context.Context, afterUsername string, limit int) ([
 	return out, translate(err, "users")
 }
 
+// FindDirectory implements auth.Tx.
+func (tx *Tx) FindDirectory(ctx context.Context, query, afterUsername string, limit int) ([]auth.User, error) {
+	q := tx.g.Where("disabled = ? AND lower(username) > lower(?)", false, afterUsername)
+	if query != "" {
+		like := ciLikePattern(query)
+		q = q.Where(`(lower(username) LIKE ? ESCAPE '\' OR lower(display_name) LIKE ? ESCAPE '\')`, like, like)
+	}
+	var rows []userRow
+	err := q.Order("lower(username)").Limit(limit).Find(&rows).Error
+	out := make([]auth.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
+	}
+	return out, translate(err, "users")
+}
+
 // CountUsers implements auth.Tx.
 func (tx *Tx) CountUsers(ctx context.Context) (int64, error) {
 	var n int64

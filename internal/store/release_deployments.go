@@ -51,6 +51,7 @@ type deploymentTargetRow struct {
 	DeploymentID  string
 	CIID          string `gorm:"column:ci_id"`
 	CIName        string `gorm:"column:ci_name"`
+	Platform      string
 	RFCID         string `gorm:"column:rfc_id"`
 	Wave          int
 	State         string
@@ -103,15 +104,15 @@ func (w waveRow) wave() release.Wave {
 }
 
 func toTargetRow(t release.Target) deploymentTargetRow {
-	return deploymentTargetRow{DeploymentID: t.DeploymentID, CIID: t.CIID, CIName: t.CIName, RFCID: t.RFCID, Wave: t.Wave,
-		State: string(t.State), Attempt: t.Attempt, RebootPending: t.RebootPending, ExitCode: t.ExitCode,
+	return deploymentTargetRow{DeploymentID: t.DeploymentID, CIID: t.CIID, CIName: t.CIName, Platform: t.Platform, RFCID: t.RFCID,
+		Wave: t.Wave, State: string(t.State), Attempt: t.Attempt, RebootPending: t.RebootPending, ExitCode: t.ExitCode,
 		Output: t.Output, StartedAt: utcPtr(t.StartedAt), FinishedAt: utcPtr(t.FinishedAt), Version: t.Version,
 		UpdatedAt: t.UpdatedAt.UTC()}
 }
 
 func (r deploymentTargetRow) target() release.Target {
-	return release.Target{DeploymentID: r.DeploymentID, CIID: r.CIID, CIName: r.CIName, RFCID: r.RFCID, Wave: r.Wave,
-		State: release.TargetState(r.State), Attempt: r.Attempt, RebootPending: r.RebootPending, ExitCode: r.ExitCode,
+	return release.Target{DeploymentID: r.DeploymentID, CIID: r.CIID, CIName: r.CIName, Platform: r.Platform, RFCID: r.RFCID,
+		Wave: r.Wave, State: release.TargetState(r.State), Attempt: r.Attempt, RebootPending: r.RebootPending, ExitCode: r.ExitCode,
 		Output: r.Output, StartedAt: utcPtr(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Version: r.Version,
 		UpdatedAt: r.UpdatedAt.UTC()}
 }
@@ -175,7 +176,10 @@ func (tx *Tx) FindDeployments(ctx context.Context, releaseID string) ([]release.
 	if releaseID != "" {
 		q = q.Where("release_id = ?", releaseID).Order("created_at DESC, id DESC")
 	} else {
-		q = q.Where("state IN ?", []string{string(release.DeploymentScheduled), string(release.DeploymentRunning)}).Order("id")
+		// The active ones, and the finished ones whose release has not
+		// been reviewed yet: their RFCs may still wait for compliance.
+		q = q.Where(`state IN ('scheduled', 'running') OR (state = 'finished' AND release_id IN
+			(SELECT id FROM releases WHERE state IN ('deployed', 'partially_deployed', 'failed', 'rolled_back')))`).Order("id")
 	}
 	var rows []deploymentRow
 	if err := q.Find(&rows).Error; err != nil {
@@ -310,8 +314,14 @@ func (tx *Tx) FindReport(ctx context.Context, reportID string) (string, string, 
 		DeploymentID string
 		CIID         string `gorm:"column:ci_id"`
 	}
-	err := tx.g.Raw("SELECT deployment_id, ci_id FROM deployment_reports WHERE report_id = ?", reportID).Take(&row).Error
-	return row.DeploymentID, row.CIID, translate(err, "report "+reportID)
+	res := tx.g.Raw("SELECT deployment_id, ci_id FROM deployment_reports WHERE report_id = ?", reportID).Scan(&row)
+	if err := translate(res.Error, "report "+reportID); err != nil {
+		return "", "", err
+	}
+	if res.RowsAffected == 0 {
+		return "", "", errs.E(errs.NotFound, "no report %s", reportID)
+	}
+	return row.DeploymentID, row.CIID, nil
 }
 
 // FindAgentTargets implements release.DeploymentRepository: targets to
@@ -335,30 +345,88 @@ func (tx *Tx) FindAgentTargets(ctx context.Context, agentID string) ([]release.T
 // FindCIDeployments implements release.DeploymentRepository; before is the
 // keyset cursor "created_at|deployment_id" of the last item seen.
 func (tx *Tx) FindCIDeployments(ctx context.Context, ciID, before string, limit int) ([]release.CIDeployment, error) {
-	q := tx.g.Table("deployment_targets t").
-		Select("t.*, d.release_id, r.name AS release_name, d.mode, d.created_at AS deployment_created_at").
-		Joins("JOIN deployments d ON d.id = t.deployment_id").
-		Joins("JOIN releases r ON r.id = d.release_id").
-		Where("t.ci_id = ?", ciID)
+	q := tx.g.Table("deployment_targets t").Select("t.*").
+		Joins("JOIN deployments d ON d.id = t.deployment_id").Where("t.ci_id = ?", ciID)
 	if at, id, ok := strings.Cut(before, "|"); ok {
 		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
 			q = q.Where("(d.created_at < ? OR (d.created_at = ? AND d.id < ?))", t.UTC(), t.UTC(), id)
 		}
 	}
-	var rows []struct {
-		deploymentTargetRow
-		ReleaseID           string
-		ReleaseName         string
-		Mode                string
-		DeploymentCreatedAt time.Time
-	}
-	if err := q.Order("d.created_at DESC, d.id DESC").Limit(limit).Scan(&rows).Error; err != nil {
+	var rows []deploymentTargetRow
+	if err := q.Order("d.created_at DESC, d.id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, translate(err, "CI deployments")
 	}
 	out := make([]release.CIDeployment, len(rows))
 	for i, r := range rows {
-		out[i] = release.CIDeployment{Target: r.target(), ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName,
-			Mode: release.Mode(r.Mode), CreatedAt: r.DeploymentCreatedAt.UTC()}
+		var dep struct {
+			ReleaseID   string
+			ReleaseName string
+			Mode        string
+			CreatedAt   time.Time
+		}
+		err := tx.g.Raw(`SELECT d.release_id, r.name AS release_name, d.mode, d.created_at FROM deployments d
+			JOIN releases r ON r.id = d.release_id WHERE d.id = ?`, r.DeploymentID).Scan(&dep).Error
+		if err != nil {
+			return nil, translate(err, "CI deployments")
+		}
+		out[i] = release.CIDeployment{Target: r.target(), ReleaseID: dep.ReleaseID, ReleaseName: dep.ReleaseName,
+			Mode: release.Mode(dep.Mode), CreatedAt: dep.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// FindCIAgent implements release.DeploymentRepository: the agent a CI
+// names, read from the CMDB's table in this transaction.
+func (tx *Tx) FindCIAgent(ctx context.Context, idOrName string) (string, string, error) {
+	var row struct {
+		ID      string
+		AgentID string
+	}
+	res := tx.g.Raw("SELECT id, agent_id FROM cis WHERE id = ? OR name = ? LIMIT 1", idOrName, idOrName).Scan(&row)
+	if err := translate(res.Error, "CI "+idOrName); err != nil {
+		return "", "", err
+	}
+	if res.RowsAffected == 0 {
+		return "", "", errs.E(errs.NotFound, "no CI %s", idOrName)
+	}
+	return row.ID, row.AgentID, nil
+}
+
+// FindWavesBetween implements release.DeploymentRepository.
+func (tx *Tx) FindWavesBetween(ctx context.Context, from, to time.Time) ([]release.PlannedWave, error) {
+	var rows []struct {
+		DeploymentID    string
+		Number          int
+		Name            string
+		StartsAt        time.Time
+		EndsAt          time.Time
+		MaxFailedShare  float64
+		RequirePrevious bool
+		State           string
+		ReleaseID       string
+		ReleaseName     string
+		Version         int64
+	}
+	err := tx.g.Raw(`SELECT w.deployment_id, w.number, w.name, w.starts_at, w.ends_at, w.max_failed_share,
+		w.require_previous, w.state, d.release_id, r.name AS release_name, d.version FROM deployment_waves w
+		JOIN deployments d ON d.id = w.deployment_id JOIN releases r ON r.id = d.release_id
+		WHERE w.starts_at < ? AND w.ends_at > ? AND d.state IN ('scheduled', 'running', 'halted')
+		  AND w.state IN ('pending', 'open')
+		ORDER BY w.starts_at, w.deployment_id, w.number`, to.UTC(), from.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "deployment waves")
+	}
+	out := make([]release.PlannedWave, 0, len(rows))
+	for _, r := range rows {
+		pw := release.PlannedWave{DeploymentID: r.DeploymentID, ReleaseID: r.ReleaseID, ReleaseName: r.ReleaseName,
+			Wave: waveRow{Number: r.Number, Name: r.Name, StartsAt: r.StartsAt, EndsAt: r.EndsAt, MaxFailedShare: r.MaxFailedShare,
+				RequirePrevious: r.RequirePrevious, State: r.State}.wave(), Version: r.Version}
+		err := tx.g.Raw("SELECT ci_id FROM deployment_targets WHERE deployment_id = ? AND wave = ? ORDER BY ci_id",
+			r.DeploymentID, r.Number).Scan(&pw.CIs).Error
+		if err != nil {
+			return nil, translate(err, "wave targets")
+		}
+		out = append(out, pw)
 	}
 	return out, nil
 }

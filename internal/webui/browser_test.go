@@ -220,7 +220,8 @@ func TestBrowserChangeFlow(t *testing.T) {
 		b.run("call a meeting", chromedp.Navigate(s.URL+"/ui/cab"), chromedp.WaitVisible(chromedp.CSS(`#m-title`)),
 			chromedp.SetValue(chromedp.CSS(`#m-board`), e.cabID),
 			chromedp.SendKeys(chromedp.CSS(`#m-title`), "Weekly CAB"),
-			chromedp.SetValue(chromedp.CSS(`#m-start`), time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")),
+			// The meeting is held now: votes are taken in it from its start.
+			chromedp.SetValue(chromedp.CSS(`#m-start`), time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04")),
 			chromedp.Click(chromedp.CSS(`form[action="/ui/cab/meetings"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 		if agenda := b.text("#agenda + table"); !strings.Contains(agenda, "Patch OpenSSL") {

@@ -83,6 +83,9 @@ CREATE TABLE deployment_targets (
     deployment_id  TEXT NOT NULL REFERENCES deployments (id),
     ci_id          TEXT NOT NULL REFERENCES cis (id),
     ci_name        TEXT NOT NULL,
+    -- platform is the CI's os when the deployment was created: it picks
+    -- the command template the agent runs.
+    platform       TEXT NOT NULL DEFAULT '',
     rfc_id         TEXT NOT NULL REFERENCES rfcs (id),
     wave           INTEGER NOT NULL,
     state          TEXT NOT NULL,
