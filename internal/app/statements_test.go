@@ -70,8 +70,9 @@ func TestStatementsPerRequest(t *testing.T) {
 		}{
 			// create: 9 after issue 14, and 6 more since the schedule's
 			// conflict check on the planned window (CIs, groups, windows,
-			// overlapping RFCs) runs in it.
-			{"create", str("POST"), str("/api/v1/changes"), requester, body, http.StatusCreated, 15},
+			// overlapping RFCs) runs in it, and 1 for the deployment waves
+			// overlapping it (release management's WaveSource).
+			{"create", str("POST"), str("/api/v1/changes"), requester, body, http.StatusCreated, 16},
 			{"submit", str("POST"), func() string { return "/api/v1/changes/" + id + "/transitions" }, requester,
 				[]byte(`{"event":"submit"}`), http.StatusOK, 6},
 			{"get", str("GET"), func() string { return "/api/v1/changes/" + id }, cm, nil, http.StatusOK, 2},
