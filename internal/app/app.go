@@ -83,6 +83,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	}
 	key := cfg.SigningKey
 	if len(key) == 0 {
+		log.Warn("CHANGEBOARD_SIGNING_KEY is not set: the token signing key is kept in the database, so anyone with a backup of it can sign tokens; set it (or CHANGEBOARD_SIGNING_KEY_FILE) in production")
 		stored, err := db.EnsureSetting(ctx, "jwt_signing_key", randomKey)
 		if err != nil {
 			return nil, err
@@ -123,6 +124,7 @@ func build(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logge
 	a.HTTP = httpapi.New(httpapi.Deps{
 		Auth: authSvc, Audit: auditSvc, Evidence: evidence.NewService(changeSvc, auditSvc, scheduleSvc, now), Change: changeSvc, CMDB: cmdbSvc, Catalog: catalogSvc, Release: a.Release, Schedule: scheduleSvc, Idempotency: db, Ready: a.ready, Log: log,
 		PublicMetrics: cfg.PublicMetrics, OpenAPI: api.OpenAPI, TokenTTL: cfg.TokenTTL,
+		Edge: cfg.Edge,
 	})
 	if err := a.mountUI(log, now); err != nil {
 		return nil, err

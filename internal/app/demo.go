@@ -27,9 +27,11 @@ var demoUsers = []struct {
 	{"remy.release", []identity.Role{identity.ReleaseManager}},
 	{"agent.web01", []identity.Role{identity.Agent}},
 	{"audrey.auditor", []identity.Role{identity.Auditor}},
+	{"ada.admin", []identity.Role{identity.Admin}},
 }
 
-// LoadDemo adds the demo users that are missing; it is safe to run twice.
+// LoadDemo adds the demo users that are missing and, on a database
+// without boards, the demo estate (demo_estate.go); it is safe to run twice.
 func LoadDemo(ctx context.Context, a *App, out io.Writer) error {
 	created := 0
 	for _, u := range demoUsers {
@@ -51,5 +53,5 @@ func LoadDemo(ctx context.Context, a *App, out io.Writer) error {
 	if created > 0 {
 		fmt.Fprintf(out, "  Demo data: %d users, one per role, each with the password %q\n", created, DemoPassword)
 	}
-	return nil
+	return loadDemoEstate(ctx, a, out)
 }

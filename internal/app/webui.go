@@ -18,7 +18,7 @@ import (
 func (a *App) mountUI(log *slog.Logger, now func() time.Time) error {
 	a.Sessions = session.NewService(store.Runner[session.Tx]{DB: a.DB}, a.Auth, now, 0)
 	ui, err := webui.New(webui.Deps{Auth: a.Auth, Sessions: a.Sessions, Audit: a.Audit, Change: a.Change,
-		CMDB: a.CMDB, Catalog: a.Catalog, Log: log})
+		CMDB: a.CMDB, Catalog: a.Catalog, Release: a.Release, Schedule: a.Schedule, Log: log})
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,12 @@ type Options struct {
 	TokenTTL time.Duration
 	// BcryptCost is the password hashing cost; bcrypt.DefaultCost if zero.
 	BcryptCost int
-	// MaxFailuresPerUser and MaxFailuresPerIP within FailureWindow make
-	// further logins answer 429 until the window has passed.
+	// MaxFailuresPerUser failures of one account from one source, or
+	// MaxFailuresPerIP of one source for any account, within
+	// FailureWindow make further logins from that source answer 429 until
+	// the window has passed. Failures are never counted per account alone:
+	// that would let anyone lock anyone out (the CAB before its meeting);
+	// the owner, from their own address, still logs in.
 	MaxFailuresPerUser int64
 	MaxFailuresPerIP   int64
 	FailureWindow      time.Duration
@@ -67,8 +71,8 @@ type Session struct {
 }
 
 // Login checks a username and password and issues a short-lived token.
-// Failures are counted per user and per address, audited, and answered
-// with 429 once too many have happened recently.
+// Failures are counted per (user, address) and per address, audited, and
+// answered with 429 to that address once too many have happened recently.
 func (s *Service) Login(ctx context.Context, username, password string) (Session, error) {
 	var f errs.Fields
 	if username == "" {
@@ -85,11 +89,11 @@ func (s *Service) Login(ctx context.Context, username, password string) (Session
 	var session Session
 	var refusal error
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		byUser, byIP, err := tx.CountLoginFailures(ctx, username, ip, now.Add(-s.opt.FailureWindow))
+		byUserAndIP, byIP, err := tx.CountLoginFailures(ctx, username, ip, now.Add(-s.opt.FailureWindow))
 		if err != nil {
 			return err
 		}
-		if byUser >= s.opt.MaxFailuresPerUser || byIP >= s.opt.MaxFailuresPerIP {
+		if byUserAndIP >= s.opt.MaxFailuresPerUser || byIP >= s.opt.MaxFailuresPerIP {
 			refusal = &errs.Error{Code: errs.TooManyRequests, Message: "too many failed logins; try again later",
 				RetryAfterSeconds: int(s.opt.FailureWindow.Seconds())}
 			return s.loginFailed(ctx, tx, username, ip, now, "rate limited", false)

@@ -54,6 +54,10 @@ type Tx interface {
 	FindUserByID(ctx context.Context, id string) (User, error)
 	FindUserByUsername(ctx context.Context, username string) (User, error)
 	FindUsers(ctx context.Context, afterUsername string, limit int) ([]User, error)
+	// FindDirectory reads enabled users whose username or display name
+	// contains query (any case; all when empty), by username after
+	// afterUsername.
+	FindDirectory(ctx context.Context, query, afterUsername string, limit int) ([]User, error)
 	CountUsers(ctx context.Context) (int64, error)
 	CreateUser(ctx context.Context, u *User) error
 	// UpdateUser writes u if its stored version is still version; it
@@ -63,7 +67,9 @@ type Tx interface {
 	FindAPIToken(ctx context.Context, id string) (APIToken, error)
 	FindAPITokens(ctx context.Context, userID string) ([]APIToken, error)
 	UpdateAPIToken(ctx context.Context, t *APIToken, version int64) error
-	CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUser, byIP int64, err error)
+	// CountLoginFailures counts the failures since a time of one account
+	// from one source, and of the source for any account.
+	CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUserAndIP, byIP int64, err error)
 	AddLoginFailure(ctx context.Context, username, sourceIP string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, username string) error
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/changeboard/changeboard/internal/audit"
 	"github.com/changeboard/changeboard/internal/errs"
@@ -180,4 +181,26 @@ func (s *Service) apply(u *User, actor identity.Actor, in UserUpdate) error {
 		u.PasswordHash = h
 	}
 	return nil
+}
+
+// Directory lists the enabled users for every authenticated caller, so that
+// CAB members, auditors and anyone naming a person can resolve ids to names:
+// ids, usernames, display names and roles, never e-mail addresses (those
+// stay in the admins' GET /users).
+func (s *Service) Directory(ctx context.Context, actor identity.Actor, query, after string, limit int) (page.Page[User], error) {
+	if err := s.guard.Require(ctx, actor, "user.directory", "user", "", identity.AllRoles...); err != nil {
+		return page.Page[User]{}, err
+	}
+	if len(query) > 100 {
+		return page.Page[User]{}, errs.Field("q", "must be at most 100 characters")
+	}
+	var out []User
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
+		out, err = tx.FindDirectory(ctx, strings.ToLower(query), after, page.Fetch(limit))
+		return err
+	})
+	for i := range out {
+		out[i].Email, out[i].PasswordHash = "", ""
+	}
+	return page.Cut(out, limit, func(v User) string { return page.Text(v.Username) }), err
 }

@@ -86,7 +86,14 @@ func (r RFC) addFieldProblems(fs *errs.Fields) {
 
 // addIDListProblems refuses blanks and repeats: a repeated CI would count
 // twice in the risk score and in the deployment targets.
+// MaxIDList bounds affected_cis and linked_updates: each id is looked up.
+const MaxIDList = 1000
+
 func addIDListProblems(fs *errs.Fields, field string, ids []string) {
+	if len(ids) > MaxIDList {
+		fs.Add(field, fmt.Sprintf("must have at most %d entries", MaxIDList))
+		return
+	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		switch {

@@ -156,6 +156,10 @@ func checkRole(r RFC, a identity.Actor, ev Event) error {
 		return nil
 	case ev == EventApprove && a.UserID != "" && a.UserID == r.RequesterID:
 		return errs.E(errs.Forbidden, "a requester never approves their own change")
+	case ev == EventClassify && a.UserID != "" && a.UserID == r.RequesterID:
+		// Classifying as minor or standard skips the CAB: separation of
+		// duties, like approval.
+		return errs.E(errs.Forbidden, "a requester never classifies their own change")
 	}
 	roles := eventRoles[ev]
 	if a.Has(roles...) {

@@ -35,6 +35,8 @@ type Config struct {
 	InventoryMaxAge time.Duration
 	// Jobs configures the runner of work after commit.
 	Jobs Jobs
+	// Edge is what the HTTP edge trusts (proxies) and how long it waits.
+	Edge Edge
 	// Audit configures the audit key and checkpoints.
 	Audit Audit
 	// PprofAddr, when set, is a loopback address where net/http/pprof
@@ -82,6 +84,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CHANGEBOARD_LOG_LEVEL)")
 	demo := fs.String("demo", env("DEMO", "false"), "load demo data into an empty database (CHANGEBOARD_DEMO)")
 	jobs := newJobFlags(fs, env)
+	edge := newEdgeFlags(fs, env)
 	auditf := newAuditFlags(fs, env)
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("PPROF_ADDR", ""), "loopback address of the profiling listener, off if empty (CHANGEBOARD_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
@@ -97,6 +100,7 @@ func Load(args []string, getenv Getenv) (Config, error) {
 	parseBool(&problems, "CHANGEBOARD_PUBLIC_METRICS", *metrics, &c.PublicMetrics)
 	parseBool(&problems, "CHANGEBOARD_DEMO", *demo, &c.Demo)
 	c.Jobs = jobs.parse(&problems)
+	c.Edge = edge.parse(&problems)
 	c.Audit = auditf.parse(&problems, c.DatabaseURL)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {

@@ -26,6 +26,11 @@ const (
 	Unprocessable        Code = "unprocessable"
 	Unavailable          Code = "unavailable"
 	Internal             Code = "internal"
+	// MethodNotAllowed is a known path asked with a method it does not
+	// serve.
+	MethodNotAllowed Code = "method_not_allowed"
+	// ClientClosed is a request its client gave up on before the answer.
+	ClientClosed Code = "client_closed"
 )
 
 // FieldError says what is wrong with one input field.

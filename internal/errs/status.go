@@ -17,6 +17,9 @@ var status = map[Code]int{
 	TooManyRequests:      http.StatusTooManyRequests,
 	Unavailable:          http.StatusServiceUnavailable,
 	Internal:             http.StatusInternalServerError,
+	MethodNotAllowed:     http.StatusMethodNotAllowed,
+	// 499 is nginx's "client closed request": no standard status exists.
+	ClientClosed: 499,
 }
 
 // StatusOf returns the HTTP status of a code; 500 for an unknown one.

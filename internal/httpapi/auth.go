@@ -218,3 +218,30 @@ func (h handlers) revokeToken(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// directoryDTO is a person as every caller may see them: no e-mail.
+type directoryDTO struct {
+	ID          string          `json:"id"`
+	Username    string          `json:"username"`
+	DisplayName string          `json:"display_name"`
+	Roles       []identity.Role `json:"roles"`
+}
+
+func (h handlers) directory(c echo.Context) error {
+	var f errs.Fields
+	limit := parseLimit(&f, c.QueryParam("limit"), 50, 200)
+	after, err := base64.RawURLEncoding.DecodeString(c.QueryParam("cursor"))
+	if err != nil {
+		f.Add("cursor", "not a cursor returned by this list")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	people, err := h.Auth.Directory(c.Request().Context(), actorOf(c), c.QueryParam("q"), string(after), limit)
+	if err != nil {
+		return err
+	}
+	return ok(c, http.StatusOK, listOf(people, func(u auth.User) directoryDTO {
+		return directoryDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles}
+	}))
+}

@@ -242,3 +242,39 @@ func TestUnknownParametersAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// Every role can resolve people through the directory, without their
+// e-mail addresses; q filters on username and display name.
+func TestDirectory(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		c := newCAB(t, s)
+		var out struct {
+			Items []map[string]any `json:"items"`
+		}
+		for _, p := range []person{c.members[0], c.auditor, c.agent, c.requester} {
+			res := get(t, s, "/api/v1/directory?q=MEMBER", p.token)
+			out.Items = nil
+			res.JSON(t, &out)
+			if res.Status != 200 || len(out.Items) != 3 || out.Items[0]["username"] != "member0" {
+				t.Fatalf("directory?q=MEMBER: %d %s", res.Status, res.Body)
+			}
+			for _, it := range out.Items {
+				if _, has := it["email"]; has || it["id"] == "" {
+					t.Fatalf("a directory entry: %v", it)
+				}
+			}
+		}
+		if res := get(t, s, "/api/v1/users", c.members[0].token); res.Status != 403 {
+			t.Fatalf("GET /users stays the admins': %d", res.Status)
+		}
+		res := get(t, s, "/api/v1/directory?limit=2", c.auditor.token)
+		var first struct {
+			Items      []map[string]any `json:"items"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		res.JSON(t, &first)
+		if len(first.Items) != 2 || first.NextCursor == "" {
+			t.Fatalf("first page: %s", res.Body)
+		}
+	})
+}

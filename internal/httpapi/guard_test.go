@@ -14,6 +14,7 @@ import (
 // that no role is refused them; every other operation must refuse a role.
 var everyRole = map[string]string{
 	"getMe":             "the caller's own account",
+	"listDirectory":     "the people directory (no e-mail), so that everyone can resolve a user id to a name",
 	"listTokens":        "the caller's own API tokens",
 	"revokeToken":       "revoking one's own token; someone else's answers 404 so as not to confirm it exists",
 	"getRFCWorkflow":    "the state machine's description, the same for everyone",

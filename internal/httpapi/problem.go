@@ -37,7 +37,7 @@ var codeOfStatus = map[int]errs.Code{
 	http.StatusUnauthorized:          errs.Unauthenticated,
 	http.StatusForbidden:             errs.Forbidden,
 	http.StatusNotFound:              errs.NotFound,
-	http.StatusMethodNotAllowed:      errs.NotFound,
+	http.StatusMethodNotAllowed:      errs.MethodNotAllowed,
 	http.StatusRequestEntityTooLarge: errs.TooLarge,
 	http.StatusUnsupportedMediaType:  errs.Invalid,
 	http.StatusServiceUnavailable:    errs.Unavailable,
@@ -53,9 +53,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		err = classifyContextError(c, err)
 		p := toProblem(err)
 		p.Instance = requestID(c)
-		if p.Status >= 500 {
+		if p.Status == 499 || p.Status == http.StatusServiceUnavailable {
+			log.Warn("request not served", "request_id", p.Instance, "method", c.Request().Method,
+				"path", c.Path(), "status", p.Status, "why", p.Detail)
+		} else if p.Status >= 500 {
 			log.Error("request failed", "request_id", p.Instance, "method", c.Request().Method,
 				"path", c.Path(), "err", err.Error())
 		}
@@ -103,5 +107,9 @@ func toProblem(err error) Problem {
 
 func problem(code errs.Code, detail string) Problem {
 	status := errs.StatusOf(code)
-	return Problem{Type: problemTypePrefix + string(code), Title: http.StatusText(status), Status: status, Detail: detail}
+	title := http.StatusText(status)
+	if code == errs.ClientClosed {
+		title = "Client Closed Request"
+	}
+	return Problem{Type: problemTypePrefix + string(code), Title: title, Status: status, Detail: detail}
 }

@@ -132,6 +132,24 @@ func TestScheduleFeed(t *testing.T) {
 				t.Fatalf("no token: %d", res.Status)
 			}
 		})
+		t.Run("ErrDisabledUser", func(t *testing.T) {
+			if res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/users/" + c.requester.id, Token: s.Admin, Body: map[string]any{"disabled": true}}); res.Status != http.StatusOK {
+				t.Fatalf("disable: %d %s", res.Status, res.Body)
+			}
+			before := deniedEvents(t, s, c.requester.id)
+			if res := feed(t); res.Problem(t).Status != http.StatusUnauthorized {
+				t.Fatalf("feed token of a disabled user: %d", res.Status)
+			}
+			if after := deniedEvents(t, s, c.requester.id); after != before+1 {
+				t.Fatalf("denied events %d → %d", before, after)
+			}
+			if res := s.Do(t, apitest.Request{Method: "PATCH", Path: "/api/v1/users/" + c.requester.id, Token: s.Admin, Body: map[string]any{"disabled": false}}); res.Status != http.StatusOK {
+				t.Fatalf("enable: %d %s", res.Status, res.Body)
+			}
+			if res := feed(t); res.Status != http.StatusOK {
+				t.Fatalf("feed after re-enabling: %d", res.Status)
+			}
+		})
 		t.Run("ErrRevokedTokenIsAudited", func(t *testing.T) {
 			if res := s.Do(t, apitest.Request{Method: "DELETE", Path: "/api/v1/feed-tokens/" + tok.ID, Token: c.cm.token}); res.Status != http.StatusNotFound {
 				t.Fatalf("someone else's token: %d", res.Status)

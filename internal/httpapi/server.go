@@ -22,6 +22,7 @@ import (
 	"github.com/changeboard/changeboard/internal/catalog"
 	"github.com/changeboard/changeboard/internal/change"
 	"github.com/changeboard/changeboard/internal/cmdb"
+	"github.com/changeboard/changeboard/internal/config"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/evidence"
 	"github.com/changeboard/changeboard/internal/idempotency"
@@ -48,6 +49,9 @@ type Deps struct {
 	PublicMetrics bool
 	OpenAPI       []byte
 	TokenTTL      time.Duration
+	// Edge is what the edge trusts (proxies, TLS) and how long a request
+	// may work.
+	Edge config.Edge
 }
 
 // BodyLimit is the largest request body accepted.
@@ -59,10 +63,10 @@ type handlers struct{ Deps }
 func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(d.Log)
-	// The address a proxy reports is only trusted from loopback and
-	// private ranges; elsewhere the socket's address counts.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustPrivateNet(true))
+	e.HTTPErrorHandler = methodAware(e, errorHandler(d.Log))
+	// The address a proxy reports is only trusted from the configured
+	// proxies; elsewhere the socket's address counts.
+	e.IPExtractor = ipExtractor(d.Edge.TrustedProxies)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e.Use(
@@ -73,7 +77,8 @@ func New(d Deps) *echo.Echo {
 				return err
 			},
 		}),
-		middleware.RequestID(),
+		serverRequestID,
+		securityHeaders(d.Edge.HSTS),
 		accessLog(d.Log),
 		echoprometheus.NewMiddlewareWithConfig(metricsConfig(reg)),
 		// largeBodyRoutes (the CSAF import, documents of several MiB) skip
@@ -81,6 +86,7 @@ func New(d Deps) *echo.Echo {
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: BodyLimit,
 			Skipper: func(c echo.Context) bool { return largeBodyRoutes[c.Request().Method+" "+c.Path()] }}),
 		requestInfo,
+		requestDeadline(d.Edge.RequestTimeout),
 		boundQuery,
 		checkRequestText,
 	)
@@ -106,6 +112,7 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/tokens", h.createToken)
 	v1.DELETE("/tokens/:id", h.revokeToken)
 	v1.GET("/users", h.listUsers)
+	v1.GET("/directory", h.directory)
 	v1.POST("/users", h.createUser)
 	v1.GET("/users/:id", h.getUser)
 	v1.PATCH("/users/:id", h.updateUser)
@@ -192,7 +199,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
 				slog.String("path", v.URIPath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
-				slog.Int64("bytes", v.ResponseSize))
+				slog.Int64("bytes", v.ResponseSize), slog.Any("correlation_id", c.Get(correlationKey)))
 			return nil
 		},
 	})
@@ -204,8 +211,9 @@ const actorKey = "changeboard.actor"
 // context.
 func (h handlers) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		raw, found := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-		if !found || raw == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, raw, found := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 			return errs.E(errs.Unauthenticated, "a bearer token is required")
 		}
 		actor, err := h.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(raw))

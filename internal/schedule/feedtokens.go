@@ -26,6 +26,9 @@ type FeedToken struct {
 	Name      string
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// OwnerDisabled is read with the token (not stored with it): the
+	// token of a disabled or deleted user no longer opens the feed.
+	OwnerDisabled bool
 }
 
 // FeedTokenRepository stores feed tokens by the hash of their secret.
@@ -132,15 +135,19 @@ func (s *Service) FeedActor(ctx context.Context, secret string) (identity.Actor,
 	}
 	// The feed reads as its user, with no role: the token is its only right.
 	actor := identity.Actor{UserID: t.UserID, Username: "feed:" + t.Name}
-	if t.RevokedAt != nil {
+	if t.RevokedAt != nil || t.OwnerDisabled {
+		why, answer := "revoked feed token used", "the feed token was revoked"
+		if t.RevokedAt == nil {
+			why, answer = "feed token of a disabled user used", "the feed token's user is disabled"
+		}
 		rerr := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 			return s.record(ctx, tx, audit.Record{Actor: actor, Action: "schedule.feed", Outcome: audit.Denied,
-				EntityType: "feed_token", EntityID: t.ID, Reason: "revoked feed token used"})
+				EntityType: "feed_token", EntityID: t.ID, Reason: why})
 		})
 		if rerr != nil {
 			return identity.Actor{}, rerr
 		}
-		return identity.Actor{}, errs.E(errs.Unauthenticated, "the feed token was revoked")
+		return identity.Actor{}, errs.E(errs.Unauthenticated, "%s", answer)
 	}
 	return actor, nil
 }

@@ -84,6 +84,22 @@ func (tx *Tx) FindUsers(ctx context.Context, afterUsername string, limit int) ([
 	return out, translate(err, "users")
 }
 
+// FindDirectory implements auth.Tx.
+func (tx *Tx) FindDirectory(ctx context.Context, query, afterUsername string, limit int) ([]auth.User, error) {
+	q := tx.g.Where("disabled = ? AND lower(username) > lower(?)", false, afterUsername)
+	if query != "" {
+		like := ciLikePattern(query)
+		q = q.Where(`(lower(username) LIKE ? ESCAPE '\' OR lower(display_name) LIKE ? ESCAPE '\')`, like, like)
+	}
+	var rows []userRow
+	err := q.Order("lower(username)").Limit(limit).Find(&rows).Error
+	out := make([]auth.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
+	}
+	return out, translate(err, "users")
+}
+
 // CountUsers implements auth.Tx.
 func (tx *Tx) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
@@ -196,15 +212,16 @@ type loginFailureRow struct {
 
 func (loginFailureRow) TableName() string { return "login_failures" }
 
-// CountLoginFailures implements auth.Tx.
-func (tx *Tx) CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUser, byIP int64, err error) {
+// CountLoginFailures implements auth.Tx: the failures of this account
+// from this source, and of this source for any account.
+func (tx *Tx) CountLoginFailures(ctx context.Context, username, sourceIP string, since time.Time) (byUserAndIP, byIP int64, err error) {
 	since = since.UTC()
 	q := func() *gorm.DB { return tx.g.Model(&loginFailureRow{}).Where("at >= ?", since) }
-	if err = q().Where("username = ?", strings.ToLower(username)).Count(&byUser).Error; err != nil {
+	if err = q().Where("username = ? AND source_ip = ?", strings.ToLower(username), sourceIP).Count(&byUserAndIP).Error; err != nil {
 		return 0, 0, translate(err, "login failures")
 	}
 	err = q().Where("source_ip = ?", sourceIP).Count(&byIP).Error
-	return byUser, byIP, translate(err, "login failures")
+	return byUserAndIP, byIP, translate(err, "login failures")
 }
 
 // AddLoginFailure implements auth.Tx.

@@ -86,7 +86,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		dsn := dbc.DSN + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 		g, err = gorm.Open(sqlite.Open(dsn), gcfg)
 	case config.Postgres:
-		g, err = gorm.Open(postgres.Open(dbc.DSN), gcfg)
+		g, err = gorm.Open(postgres.Open(withStatementTimeout(dbc.DSN)), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dbc.Dialect, err)

@@ -38,7 +38,13 @@ func (tx *Tx) FindFeedTokenByHash(ctx context.Context, hash string) (schedule.Fe
 	if err := tx.g.Where("token_hash = ?", hash).Take(&row).Error; err != nil {
 		return schedule.FeedToken{}, translate(err, "feed token")
 	}
-	return row.token(), nil
+	t := row.token()
+	var enabled int64
+	if err := tx.g.Model(&userRow{}).Where("id = ? AND disabled = ?", t.UserID, false).Count(&enabled).Error; err != nil {
+		return schedule.FeedToken{}, translate(err, "feed token's user")
+	}
+	t.OwnerDisabled = enabled == 0
+	return t, nil
 }
 
 // FindFeedToken implements schedule.FeedTokenRepository.

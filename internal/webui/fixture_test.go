@@ -133,7 +133,7 @@ func (b *browser) login(user, password string) page {
 }
 
 // pagePaths are the pages without parameters every signed-in role opens.
-var pagePaths = []string{"/ui/", "/ui/changes", "/ui/changes/new", "/ui/changes?state=draft", "/ui/cab"}
+var pagePaths = []string{"/ui/", "/ui/changes", "/ui/changes/new", "/ui/changes?state=draft", "/ui/cab", "/ui/cis", "/ui/updates", "/ui/releases", "/ui/schedule"}
 
 // draft creates an RFC as rita through the API and returns its id.
 func (e *estate) draft(t *testing.T) string {

@@ -39,6 +39,7 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	"add": func(a, b int) int { return a + b },
 	"pct": func(part, whole int) int {
 		if whole <= 0 {
 			return 0
@@ -72,9 +73,9 @@ func parsePages() (pages, error) {
 	return p, nil
 }
 
-// page is what every template gets: the caller, the CSRF token for its
+// pageData is what every template gets: the caller, the CSRF token for its
 // forms, the zone to show times in, and the page's own data.
-type page struct {
+type pageData struct {
 	Actor  identity.Actor
 	CSRF   string
 	Zone   *time.Location
@@ -85,7 +86,7 @@ type page struct {
 
 // Can reports whether the caller holds one of the roles (for navigation
 // only: the use cases decide what is allowed).
-func (p page) Can(roles ...string) bool {
+func (p pageData) Can(roles ...string) bool {
 	for _, r := range roles {
 		if p.Actor.Has(identity.Role(r)) {
 			return true
@@ -102,7 +103,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 		return
 	}
 	req := from(r.Context())
-	p := page{Actor: req.actor, Zone: zoneOf(r), Path: r.URL.Path, Notice: r.URL.Query().Get("notice"), Data: data}
+	p := pageData{Actor: req.actor, Zone: zoneOf(r), Path: r.URL.Path, Notice: r.URL.Query().Get("notice"), Data: data}
 	if req.raw != "" {
 		p.CSRF = session.CSRFToken(req.raw)
 	}

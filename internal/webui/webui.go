@@ -18,6 +18,8 @@ import (
 	"github.com/changeboard/changeboard/internal/cmdb"
 	"github.com/changeboard/changeboard/internal/errs"
 	"github.com/changeboard/changeboard/internal/identity"
+	"github.com/changeboard/changeboard/internal/release"
+	"github.com/changeboard/changeboard/internal/schedule"
 	"github.com/changeboard/changeboard/internal/session"
 )
 
@@ -32,6 +34,8 @@ type Deps struct {
 	Change   *change.Service
 	CMDB     *cmdb.Service
 	Catalog  *catalog.Service
+	Release  *release.Service
+	Schedule *schedule.Service
 	Log      *slog.Logger
 }
 

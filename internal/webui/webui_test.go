@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/changeboard/changeboard/internal/apitest"
 )
@@ -219,6 +220,138 @@ func TestSessionEnds(t *testing.T) {
 		}
 		if p := withCookie(); p.URL != "/ui/login" {
 			t.Errorf("a logged-out session still works: at %s", p.URL)
+		}
+	})
+}
+
+// TestCMDBAndCatalogPages: the CI list and page, and an update's page
+// whose approve form goes through the catalog's own use case.
+func TestCMDBAndCatalogPages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		upd := e.post(t, "/api/v1/updates", map[string]any{"vendor_id": "DSA-9999-1", "title": "openssl security update",
+			"severity": "critical", "publisher": "Debian", "released_at": "2026-11-01T00:00:00Z",
+			"cves": []map[string]any{{"id": "CVE-2026-1234", "title": "overflow"}}})
+		b := newBrowser(t, s)
+		b.login("carl", apitest.UserPassword)
+		if p := b.get("/ui/cis?q=web"); p.Status != 200 || !strings.Contains(p.Body, "web-01") || strings.Contains(p.Body, "db-01") {
+			t.Errorf("CI list filtered by name: %d", p.Status)
+		}
+		if p := b.get("/ui/cis/" + e.web); p.Status != 200 || !strings.Contains(p.Body, "criticality high") {
+			t.Errorf("CI page: %d", p.Status)
+		}
+		if p := b.get("/ui/updates?severity=critical"); p.Status != 200 || !strings.Contains(p.Body, "DSA-9999-1") {
+			t.Errorf("update list: %d", p.Status)
+		}
+		if p := b.get("/ui/updates?severity=bogus"); p.Status != 400 {
+			t.Errorf("bad severity: %d, want 400", p.Status)
+		}
+		p := b.get("/ui/updates/" + upd)
+		if p.Status != 200 || !strings.Contains(p.Body, "CVE-2026-1234") {
+			t.Fatalf("update page: %d", p.Status)
+		}
+		checkPage(t, "/ui/updates/{id}", p.Body)
+		checkPage(t, "/ui/cis/{id}", b.get("/ui/cis/"+e.web).Body)
+		if !strings.Contains(p.Body, `value="approve"`) {
+			t.Fatalf("the change manager is not offered approve:\n%s", p.Body)
+		}
+		p = b.post("/ui/updates/"+upd+"/transitions", url.Values{"csrf": {p.csrf(t)}, "event": {"approve"}, "comment": {"needed"}})
+		if p.Status != 200 || !strings.Contains(p.Body, "approve done") {
+			t.Fatalf("approve: %d\n%s", p.Status, p.Body)
+		}
+		var u struct{ State string }
+		s.Do(t, apitest.Request{Method: "GET", Path: "/api/v1/updates/" + upd, Token: s.Admin}).JSON(t, &u)
+		if u.State != "approved" {
+			t.Errorf("update state %s, want approved", u.State)
+		}
+		// A requester may not approve: no form, and a forged one is refused.
+		r := newBrowser(t, s)
+		r.login("rita", apitest.UserPassword)
+		rp := r.get("/ui/updates/" + upd)
+		if strings.Contains(rp.Body, `value="approve"`) {
+			t.Error("the requester is offered approve")
+		}
+		if fp := r.post("/ui/updates/"+upd+"/transitions", url.Values{"csrf": {rp.csrf(t)}, "event": {"decline"}, "comment": {"no"}}); fp.Status != 403 {
+			t.Errorf("a requester's forged decline: %d, want 403", fp.Status)
+		}
+	})
+}
+
+// TestReleasePages: a release made through the API shows in the list and
+// on its page, with its RFC and items.
+func TestReleasePages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		_, rmTok := s.MustUser(t, "remy", "release_manager")
+		id := e.draft(t)
+		e.fire(t, "rita", id, "submit", nil)
+		e.fire(t, "carl", id, "classify", map[string]any{"category": "significant", "priority": "medium"})
+		e.fire(t, "carl", id, "request_approval", nil)
+		for _, m := range []string{"member0", "member1"} {
+			res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/changes/" + id + "/votes",
+				Token: s.Login(t, m, apitest.UserPassword), Body: map[string]any{"decision": "approve", "reason": "ok"}})
+			if res.Status != http.StatusCreated {
+				t.Fatalf("vote: %d %s", res.Status, res.Body)
+			}
+		}
+		res := s.Do(t, apitest.Request{Method: "POST", Path: "/api/v1/releases", Token: rmTok, Body: map[string]any{
+			"name": "October OpenSSL fixes", "rfc_ids": []string{id},
+			"items":    []map[string]string{{"kind": "deb", "name": "openssl", "version": "3.0.11-1~deb12u2"}},
+			"commands": []map[string]string{{"platform": "default", "install": "apt-get install -y {packages}", "backout": "apt-get install -y --allow-downgrades openssl=3.0.11-1~deb12u1"}},
+		}})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("release: %d %s", res.Status, res.Body)
+		}
+		var rel struct{ ID string }
+		res.JSON(t, &rel)
+		b := newBrowser(t, s)
+		b.login("remy", apitest.UserPassword)
+		if p := b.get("/ui/releases?state=planning"); p.Status != 200 || !strings.Contains(p.Body, "October OpenSSL fixes") {
+			t.Errorf("release list: %d", p.Status)
+		}
+		p := b.get("/ui/releases/" + rel.ID)
+		if p.Status != 200 || !strings.Contains(p.Body, "3.0.11-1~deb12u2") || !strings.Contains(p.Body, "/ui/changes/"+id) {
+			t.Errorf("release page: %d\n%s", p.Status, p.Body)
+		}
+		checkPage(t, "/ui/releases/{id}", p.Body)
+	})
+}
+
+// TestVoteInAMeeting: a CAB member votes from the meeting page's form; the
+// vote is recorded in the meeting and the browser goes back to it.
+func TestVoteInAMeeting(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		e := newEstate(t, s)
+		id := e.draft(t)
+		e.fire(t, "rita", id, "submit", nil)
+		e.fire(t, "carl", id, "classify", map[string]any{"category": "significant", "priority": "medium"})
+		e.fire(t, "carl", id, "request_approval", nil)
+		cm := newBrowser(t, s)
+		cab := cm.login("carl", apitest.UserPassword)
+		p := cm.post("/ui/cab/meetings", url.Values{"csrf": {cab.csrf(t)}, "board_id": {e.cabID}, "title": {"Weekly CAB"},
+			"starts_at": {time.Now().UTC().Add(-10 * time.Minute).Format("2006-01-02T15:04")}})
+		if p.Status != 200 || !strings.HasPrefix(p.URL, "/ui/cab/meetings/") || !strings.Contains(p.Body, "Patch web-01") {
+			t.Fatalf("call a meeting: %d at %s\n%s", p.Status, p.URL, p.Body)
+		}
+		meeting := p.URL
+		mid := strings.TrimPrefix(meeting, "/ui/cab/meetings/")
+		p = cm.post(meeting+"/attendance", url.Values{"csrf": {p.csrf(t)}, "version": {"1"}, "attendees": {e.members[0]}})
+		if p.Status != 200 || !strings.Contains(p.Body, "attendance recorded") {
+			t.Fatalf("attendance: %d\n%s", p.Status, p.Body)
+		}
+		m := newBrowser(t, s)
+		m.login("member0", apitest.UserPassword)
+		mp := m.get(meeting)
+		if !strings.Contains(mp.Body, `id="vote-`+id+`-reason"`) {
+			t.Fatalf("member0 is not offered the vote on the meeting page:\n%s", mp.Body)
+		}
+		p = m.post("/ui/changes/"+id+"/votes", url.Values{"csrf": {mp.csrf(t)}, "meeting_id": {mid}, "back": {"meeting"},
+			"decision": {"approve"}, "reason": {"fine"}})
+		if p.Status != 200 || p.URL != meeting || !strings.Contains(p.Body, "vote recorded") {
+			t.Fatalf("vote in the meeting: %d at %s\n%s", p.Status, p.URL, p.Body)
+		}
+		if _, n := e.rfc(t, id); n != 1 {
+			t.Errorf("%d votes, want 1", n)
 		}
 	})
 }
