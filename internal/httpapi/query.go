@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -67,7 +68,7 @@ func knownQuery(known queryParams) echo.MiddlewareFunc {
 				return next(c)
 			}
 			var fs errs.Fields
-			for _, name := range slices.Sorted(mapKeys(c.QueryParams())) {
+			for _, name := range slices.Sorted(maps.Keys(c.QueryParams())) {
 				if !slices.Contains(allowed, name) {
 					fs.Add(name, "unknown query parameter"+suggest(name, allowed, "; this operation takes none"))
 				}
@@ -76,16 +77,6 @@ func knownQuery(known queryParams) echo.MiddlewareFunc {
 				return err
 			}
 			return next(c)
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
